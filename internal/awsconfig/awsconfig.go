@@ -1,0 +1,122 @@
+// Package awsconfig builds the SDK configuration and clients the CLI uses:
+// the SDK's default chain (profiles, environment, SSO, AWS_ENDPOINT_URL*)
+// plus the few flags that override it.
+package awsconfig
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Options are the flag overrides of the default chain. Zero values keep the
+// SDK's defaults.
+type Options struct {
+	Profile     string // --profile
+	Region      string // --region
+	EndpointURL string // --endpoint-url, S3 only (as the aws CLI)
+	CABundle    string // --ca-bundle, a PEM file
+	// RetryMaxAttempts is the SDK retryer's total attempts; 0 keeps its default.
+	RetryMaxAttempts int
+	// HTTPClient, when set, replaces the SDK's (the --debug logger wraps it).
+	HTTPClient aws.HTTPClient
+}
+
+// Load resolves the configuration. Errors name the setting that is wrong.
+func Load(ctx context.Context, o Options) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.CABundle != "" {
+		f, err := os.Open(o.CABundle)
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("--ca-bundle: %w", err)
+		}
+		defer f.Close()
+		opts = append(opts, config.WithCustomCABundle(f))
+	}
+	if o.RetryMaxAttempts > 0 {
+		opts = append(opts, config.WithRetryMaxAttempts(o.RetryMaxAttempts))
+	}
+	if o.HTTPClient != nil {
+		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		// S3 needs a region to sign; us-east-1 is what the aws CLI assumes
+		// for S3 too, and a wrong one is corrected from HeadBucket later.
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
+
+// S3 returns an S3 client. endpointURL (the --endpoint-url flag) wins over
+// AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL; path-style addressing is used for
+// IP-address and localhost endpoints, where virtual hosts cannot resolve.
+func S3(cfg aws.Config, endpointURL string) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpointURL != "" {
+			o.BaseEndpoint = aws.String(endpointURL)
+		}
+		ep := endpointURL
+		if ep == "" && o.BaseEndpoint != nil {
+			ep = *o.BaseEndpoint
+		}
+		if ep == "" {
+			ep = firstEnv("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+		}
+		if NeedsPathStyle(ep) {
+			o.UsePathStyle = true
+		}
+	})
+}
+
+// KMS returns a KMS client (endpoint from AWS_ENDPOINT_URL_KMS or
+// AWS_ENDPOINT_URL, through the SDK).
+func KMS(cfg aws.Config) *kms.Client { return kms.NewFromConfig(cfg) }
+
+// STS returns an STS client.
+func STS(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) }
+
+// NeedsPathStyle reports whether an endpoint URL names an IP address or
+// localhost, where bucket.host virtual addressing cannot work.
+func NeedsPathStyle(endpoint string) bool {
+	if endpoint == "" {
+		return false
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := u.Hostname()
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	host = strings.ToLower(host)
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
+}
+
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
