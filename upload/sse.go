@@ -1,0 +1,119 @@
+package upload
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// SSE modes, as S3 and `aws s3 cp --sse` name them.
+const (
+	SSENone    = ""
+	SSEKMS     = "aws:kms"
+	SSEKMSDSSE = "aws:kms:dsse"
+	SSES3      = "AES256"
+)
+
+// SSE is the server-side encryption requested for an object.
+type SSE struct {
+	Mode     string // SSENone, SSEKMS, SSEKMSDSSE or SSES3
+	KMSKeyID string // key id, key ARN or alias/NAME; "" = the bucket default or aws/s3
+	// Context is the user's encryption context, merged by S3 with its own
+	// aws:s3:arn entry.
+	Context map[string]string
+	// BucketKey requests S3 Bucket Keys; nil leaves the bucket's setting.
+	BucketKey *bool
+}
+
+// IsKMS reports whether S3 will call KMS for this object.
+func (s SSE) IsKMS() bool { return s.Mode == SSEKMS || s.Mode == SSEKMSDSSE }
+
+// Validate checks the combination of settings, before any request.
+func (s SSE) Validate() error {
+	switch s.Mode {
+	case SSENone, SSEKMS, SSEKMSDSSE, SSES3:
+	default:
+		return fmt.Errorf("--sse %q is not a server-side encryption mode: use aws:kms, aws:kms:dsse or AES256", s.Mode)
+	}
+	if !s.IsKMS() {
+		switch {
+		case s.KMSKeyID != "":
+			return fmt.Errorf("--sse-kms-key-id needs --sse aws:kms (or aws:kms:dsse)")
+		case len(s.Context) > 0:
+			return fmt.Errorf("--sse-kms-context needs --sse aws:kms (or aws:kms:dsse)")
+		case s.BucketKey != nil && *s.BucketKey:
+			return fmt.Errorf("--bucket-key-enabled needs --sse aws:kms")
+		}
+	}
+	for k := range s.Context {
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return fmt.Errorf("--sse-kms-context key %q is reserved: keys starting with aws: are set by S3", k)
+		}
+	}
+	return nil
+}
+
+// ContextHeader is the x-amz-server-side-encryption-context value: base64
+// of the JSON object, "" when there is no user context.
+func (s SSE) ContextHeader() string {
+	if len(s.Context) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(s.Context) // a map[string]string always marshals
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// ParseContext reads --sse-kms-context: a JSON object of string values.
+func ParseContext(js string) (map[string]string, error) {
+	if strings.TrimSpace(js) == "" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(js), &m); err != nil {
+		return nil, fmt.Errorf("--sse-kms-context is not a JSON object of strings (e.g. '{\"project\":\"backup\"}'): %v", err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("--sse-kms-context must be a JSON object, e.g. '{\"project\":\"backup\"}'")
+	}
+	return m, nil
+}
+
+// ParseMetadata reads --metadata: k=v,k2=v2 or a JSON object, as the aws CLI.
+func ParseMetadata(s string) (map[string]string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	if strings.HasPrefix(s, "{") {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			return nil, fmt.Errorf("--metadata is not a JSON object of strings: %v", err)
+		}
+		return m, nil
+	}
+	m := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--metadata entry %q is not KEY=VALUE: write it as k1=v1,k2=v2", kv)
+		}
+		if _, dup := m[k]; dup {
+			return nil, fmt.Errorf("--metadata key %q appears twice", k)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// sortedKeys is for stable messages.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
