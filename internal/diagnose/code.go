@@ -45,6 +45,14 @@ type Diagnosis struct {
 	Remedy    string `json:"remedy,omitempty"`
 	// Err is the underlying SDK error.
 	Err error `json:"-"`
+
+	// Evidence for Text; not in the JSON contract (Message says it in words).
+	HTTPStatus int    `json:"-"` // 0 when no response was received
+	ErrorCode  string `json:"-"` // the service's error code, e.g. "AccessDenied"
+	HostID     string `json:"-"` // S3's x-amz-id-2, asked for by AWS support
+	AWSMessage string `json:"-"` // the service's own message text
+	What       string `json:"-"` // the "what happened" sentences of Message
+	Why        string `json:"-"` // the "why" sentences of Message
 }
 
 func (d *Diagnosis) Error() string {

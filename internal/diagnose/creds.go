@@ -1,0 +1,70 @@
+package diagnose
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+)
+
+// The SDK reports a failed credential lookup with fmt-wrapped errors and no
+// type of its own ("operation error S3: PutObject, get identity: get
+// credentials: failed to refresh cached credentials, no EC2 IMDS role found,
+// ..."), so these SDK-authored wrapper texts are what we can match on. They
+// are the SDK's words, not a service's message.
+var credentialWrappers = []string{
+	"get identity: ",                       // smithy auth middleware, every service client
+	"failed to retrieve credentials",       // v4 signer middleware, stscreds
+	"failed to refresh cached credentials", // aws.CredentialsCache
+	"no EC2 IMDS role found",
+	"AnonymousCredentials is not a valid credential provider",
+}
+
+// credentialFailure reports that no request was sent because the credential
+// chain failed (missing, expired SSO session, failed AssumeRole, ...).
+func credentialFailure(err error) bool {
+	var it *ssocreds.InvalidTokenError
+	if errors.As(err, &it) {
+		return true
+	}
+	s := err.Error()
+	for _, w := range credentialWrappers {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Codes with which a service rejects credentials that have expired.
+var expiredCodes = map[string]bool{
+	"ExpiredToken": true, "ExpiredTokenException": true, "RequestExpired": true,
+	"TokenRefreshRequired": true, "TokenRefreshRequiredException": true,
+}
+
+// Codes with which a service rejects credentials it does not recognise or
+// whose signature is wrong. There is no separate code for these: the fix is
+// the same as for missing credentials (configure valid ones), so they map to
+// credentials_missing, with a message that says the credentials were invalid.
+var invalidCodes = map[string]bool{
+	"InvalidAccessKeyId": true, "InvalidClientTokenId": true,
+	"UnrecognizedClientException": true, "SignatureDoesNotMatch": true,
+	"InvalidToken": true, "MissingAuthenticationToken": true,
+	"MissingAuthenticationTokenException": true, "IncompleteSignature": true,
+	"IncompleteSignatureException": true, "InvalidSignatureException": true,
+}
+
+// expiredCredentialFailure reports a credential-chain failure caused by
+// expiry: an expired SSO session, or an STS call in the chain answering
+// ExpiredToken.
+func expiredCredentialFailure(err error) bool {
+	var it *ssocreds.InvalidTokenError
+	if errors.As(err, &it) {
+		return true
+	}
+	if expiredCodes[ErrorCode(err)] {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "SSO token is expired") || strings.Contains(s, "SSO session has expired")
+}

@@ -1,0 +1,281 @@
+package diagnose
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Each explainX fills Code, What, Why and Remedy of d and reports whether it
+// could explain the error. Classify adds the evidence sentence.
+
+func partOps(op string) bool {
+	return op == "UploadPart" || op == "UploadPartCopy" || op == "CompleteMultipartUpload"
+}
+
+func createOps(op string) bool {
+	return op == "CreateMultipartUpload" || op == "PutObject" || op == "CopyObject"
+}
+
+// where names the operation and part: "UploadPart (part 2 of 5)".
+func where(d *Diagnosis) string {
+	s := orUnknown(d.Operation, "The request")
+	switch {
+	case d.Part > 0 && d.Parts > 0:
+		s += fmt.Sprintf(" (part %d of %d)", d.Part, d.Parts)
+	case d.Part > 0:
+		s += fmt.Sprintf(" (part %d)", d.Part)
+	}
+	return s
+}
+
+func statusText(f facts) string {
+	switch {
+	case f.status != 0 && f.code != "":
+		return fmt.Sprintf("HTTP %d %s", f.status, f.code)
+	case f.status != 0:
+		return fmt.Sprintf("HTTP %d, body not decodable", f.status)
+	case f.code != "":
+		return f.code
+	}
+	return "no response"
+}
+
+func awsSays(f facts) string {
+	if f.msg == "" {
+		return ""
+	}
+	return fmt.Sprintf("AWS says: %q.", f.msg)
+}
+
+func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
+	sess := ""
+	if sessionARN != "" && sessionARN != d.Principal {
+		sess = fmt.Sprintf(" (session %s)", sessionARN)
+	}
+	denied := fmt.Sprintf("%s was denied (%s) for %s%s.", where(d), statusText(f), orUnknown(d.Principal, "the caller"), sess)
+
+	if e := f.enh; e != nil {
+		if e.explicitDeny() {
+			// An Allow cannot override a Deny: say so instead of handing out
+			// statements that would not help.
+			d.Code = S3AccessDenied
+			if strings.HasPrefix(e.Action, "kms:Decrypt") {
+				d.Code = MissingKMSDecrypt
+			} else if strings.HasPrefix(e.Action, "kms:GenerateDataKey") {
+				d.Code = MissingKMSGenerateDataKey
+			}
+			d.What = joinSentences(denied, awsSays(f))
+			d.Why = fmt.Sprintf("AWS reports an explicit deny (%s) for %s; an explicit Deny overrides every Allow.", e.Reason, e.Action)
+			d.Remedy = fmt.Sprintf("Find and change the Deny that matches %s on %s: %s. Adding Allow statements will not help. Then run the same command again.", e.Action, orUnknown(e.Resource, "the resource"), e.Reason)
+			return true
+		}
+		switch {
+		case e.Action == "kms:Decrypt":
+			return explainMissingDecrypt(d, f, c, denied, "AWS's message names kms:Decrypt, which settles it.")
+		case strings.HasPrefix(e.Action, "kms:GenerateDataKey"):
+			return explainMissingGDK(d, f, denied, "AWS's message names kms:GenerateDataKey, which settles it.")
+		case strings.HasPrefix(e.Action, "kms:"):
+			return false // another KMS call (DescribeKey, ...): the caller decides what that means
+		default:
+			d.Code = S3AccessDenied
+			d.What = joinSentences(denied, awsSays(f))
+			d.Why = fmt.Sprintf("AWS's message names %s, so the denial is on the S3 side, not KMS.", e.Action)
+			d.Remedy = s3Remedy(d, c, false)
+			return true
+		}
+	}
+
+	switch {
+	case f.service == "KMS":
+		// A direct KMS call (preflight): the operation is the action.
+		switch {
+		case f.op == "Decrypt":
+			return explainMissingDecrypt(d, f, c, denied, "The denied request was kms:Decrypt itself.")
+		case strings.HasPrefix(f.op, "GenerateDataKey"):
+			return explainMissingGDK(d, f, denied, "The denied request was kms:GenerateDataKey itself.")
+		}
+		return false
+	case f.service == "STS" || f.service == "IAM":
+		return false // preflight's own lookups: reported as skipped there
+	case partOps(f.op) && c.kms() && (c.MultipartCreated || c.UploadID != ""):
+		certainty := "This is most likely a missing kms:Decrypt permission, but a bucket policy with conditions (on headers, source IP or VPC endpoint) or a service control policy can deny " + orUnknown(f.op, "the request") + " too; `uploader preflight` proves which, with a kms:Decrypt round trip using the encryption context S3 uses."
+		if c.Hint == MissingKMSDecrypt {
+			certainty = "Preflight's KMS round trip was denied kms:Decrypt as well, which confirms it."
+		}
+		return explainMissingDecrypt(d, f, c, denied, certainty)
+	case createOps(f.op) && c.kms():
+		if c.Hint == MissingKMSGenerateDataKey {
+			return explainMissingGDK(d, f, denied, "Preflight's KMS round trip was denied kms:GenerateDataKey as well, which confirms it.")
+		}
+		d.Code = S3AccessDenied
+		d.What = joinSentences(denied, awsSays(f))
+		d.Why = fmt.Sprintf("With SSE-KMS, %s needs two permissions: s3:PutObject on the object, and kms:GenerateDataKey on the key (%s), which S3 calls as the requester to create the object's data key. S3 answers a missing one of either with the same bare AccessDenied, so the error alone does not tell which; `uploader preflight` does.", orUnknown(f.op, "the upload"), orUnknown(d.Key, "key unknown"))
+		d.Remedy = s3Remedy(d, c, true)
+		return true
+	default:
+		d.Code = S3AccessDenied
+		d.What = joinSentences(denied, awsSays(f))
+		why := "The request does not use SSE-KMS, so KMS is not involved: the caller lacks the S3 permission, or a bucket policy, service control policy or permission boundary denies it."
+		if c.kms() {
+			why = "This operation does not make S3 call KMS, so the S3 permission is missing or a bucket policy, service control policy or permission boundary denies it."
+		} else if partOps(f.op) && c.SSE == "" {
+			why += " If the bucket's default encryption is SSE-KMS, a missing kms:Decrypt would look the same: `uploader preflight` tells them apart."
+		}
+		d.Why = why
+		d.Remedy = s3Remedy(d, c, false)
+		return true
+	}
+}
+
+func explainMissingDecrypt(d *Diagnosis, f facts, c Context, denied, certainty string) bool {
+	d.Code = MissingKMSDecrypt
+	d.What = joinSentences(denied, awsSays(f))
+	if f.service == "KMS" {
+		d.Why = joinSentences(certainty, "An SSE-KMS multipart upload needs kms:Decrypt: for every part S3 calls kms:Decrypt as the requester to reopen the data key generated at CreateMultipartUpload. A single PutObject needs only kms:GenerateDataKey, so small files (one request) upload fine while big ones (multipart) fail on the first part.")
+	} else {
+		d.Why = joinSentences(
+			fmt.Sprintf("CreateMultipartUpload succeeded, so s3:PutObject and kms:GenerateDataKey are allowed. For each part S3 must call kms:Decrypt on the key (%s) as the requester, to reopen the upload's data key; a single PutObject needs only kms:GenerateDataKey. That is why small files (one request) upload fine while big ones (multipart) fail on the first part.", orUnknown(d.Key, "key unknown")),
+			certainty)
+	}
+	d.Remedy = kmsRemedy(d, "kms:Decrypt")
+	return true
+}
+
+func explainMissingGDK(d *Diagnosis, f facts, denied, certainty string) bool {
+	d.Code = MissingKMSGenerateDataKey
+	d.What = joinSentences(denied, awsSays(f))
+	d.Why = joinSentences(certainty, fmt.Sprintf("Every SSE-KMS upload starts with S3 calling kms:GenerateDataKey on the key (%s) as the requester, to make the object's data key: PutObject for small files, CreateMultipartUpload for big ones. Without it no SSE-KMS upload with this key can start. (Multipart uploads also need kms:Decrypt.)", orUnknown(d.Key, "key unknown")))
+	d.Remedy = kmsRemedy(d, "kms:GenerateDataKey")
+	return true
+}
+
+func explainThrottled(d *Diagnosis, f facts) bool {
+	d.Code = KMSThrottled
+	d.What = joinSentences(fmt.Sprintf("%s was throttled by KMS (%s).", where(d), statusText(f)), awsSays(f))
+	d.Why = "KMS limits cryptographic requests per second per account and region; without S3 Bucket Keys every part of an SSE-KMS upload is a KMS request, and other workloads share the quota. This is transient and retried with backoff."
+	d.Remedy = "Retry (the uploader backs off and retries by itself). If it persists: lower the upload concurrency, enable S3 Bucket Keys (bucket setting, or x-amz-server-side-encryption-bucket-key-enabled) so S3 calls KMS far less often, or ask for a higher KMS request quota in Service Quotas."
+	return true
+}
+
+func explainDisabled(d *Diagnosis, f facts) bool {
+	d.Code = KMSKeyDisabled
+	d.What = joinSentences(fmt.Sprintf("%s failed: the KMS key %s is disabled (%s).", where(d), orUnknown(d.Key, "in use"), statusText(f)), awsSays(f))
+	d.Why = "A disabled key cannot be used for GenerateDataKey or Decrypt, so S3 can neither start nor continue an SSE-KMS upload with it. Parts uploaded before the key was disabled are kept."
+	d.Remedy = fmt.Sprintf("Enable the key (needs kms:EnableKey; ask the key's administrator): `aws kms enable-key --key-id %s`. Then run the same command again.", orUnknown(d.Key, "KEY"))
+	return true
+}
+
+func explainInvalidState(d *Diagnosis, f facts) bool {
+	d.Code = KMSKeyPendingDeletion
+	k := orUnknown(d.Key, "KEY")
+	m := strings.ToLower(f.msg)
+	d.What = joinSentences(fmt.Sprintf("%s failed: the KMS key %s is not in a usable state (%s).", where(d), orUnknown(d.Key, "in use"), statusText(f)), awsSays(f))
+	switch {
+	case strings.Contains(m, "pendingimport") || strings.Contains(m, "pending import"):
+		d.Why = "The key is waiting for its key material to be imported; until then KMS refuses to use it."
+		d.Remedy = fmt.Sprintf("Import the key material (aws kms get-parameters-for-import, then aws kms import-key-material --key-id %s ...), or use another key. Then run the same command again.", k)
+	case strings.Contains(m, "pendingdeletion") || strings.Contains(m, "pending deletion"):
+		d.Why = "The key is scheduled for deletion; KMS refuses to use it during the waiting period, and after it the key and every object encrypted under it are unrecoverable."
+		d.Remedy = fmt.Sprintf("If the key is still needed, cancel the deletion and re-enable it (needs kms:CancelKeyDeletion and kms:EnableKey): `aws kms cancel-key-deletion --key-id %s && aws kms enable-key --key-id %s`. Otherwise use another key. Then run the same command again.", k, k)
+	default:
+		d.Why = "The key is pending deletion or pending import of its key material; KMS refuses to use it in either state."
+		d.Remedy = fmt.Sprintf("Check the state: `aws kms describe-key --key-id %s --query KeyMetadata.KeyState`. PendingDeletion: `aws kms cancel-key-deletion --key-id %s && aws kms enable-key --key-id %s`. PendingImport: import the key material. Or use another key. Then run the same command again.", k, k, k)
+	}
+	return true
+}
+
+func explainKeyNotFound(d *Diagnosis, f facts, c Context) bool {
+	keyRegion := ""
+	if m := invalidArnRegionRE.FindStringSubmatch(f.msg); m != nil {
+		keyRegion = m[1]
+	} else if r := regionOf(d.Key); r != "" && c.Region != "" && r != c.Region {
+		keyRegion = r
+	}
+	if keyRegion != "" && keyRegion != c.Region || keyRegion != "" && c.Region == "" {
+		d.Code = KMSKeyWrongRegion
+		d.What = joinSentences(fmt.Sprintf("%s failed: the KMS key %s is in region %s, but the request went to %s (%s).", where(d), orUnknown(d.Key, "in use"), keyRegion, orUnknown(c.Region, "another region"), statusText(f)), awsSays(f))
+		d.Why = "S3 can only use a KMS key in the bucket's own region."
+		d.Remedy = fmt.Sprintf("Use a key in %s: create one there, or replicate a multi-Region key (`aws kms replicate-key --key-id %s --replica-region %s`), and pass its ARN. Then run the same command again.", orUnknown(c.Region, "the bucket's region"), orUnknown(d.Key, "KEY"), orUnknown(c.Region, "REGION"))
+		return true
+	}
+	d.Code = KMSKeyNotFound
+	d.What = joinSentences(fmt.Sprintf("%s failed: KMS found no key %s (%s).", where(d), orUnknown(d.Key, "for the id given"), statusText(f)), awsSays(f))
+	d.Why = "The key id, alias or ARN does not name a key this caller can see in this region. An alias or bare key id resolves in the caller's own account, so a key in another account must be given by its full key ARN; a key of another region is not found either."
+	d.Remedy = fmt.Sprintf("Check the key: `aws kms describe-key --key-id %s --region %s`. For a key in another account, pass the full key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias. Then run the same command again.", orUnknown(d.Key, "KEY"), orUnknown(c.Region, "REGION"))
+	return true
+}
+
+func explainNoBucket(d *Diagnosis, f facts, c Context) bool {
+	d.Code = BucketNotFound
+	b := orUnknown(c.Bucket, "BUCKET")
+	d.What = joinSentences(fmt.Sprintf("%s failed: the bucket %s does not exist (%s).", where(d), b, statusText(f)), awsSays(f))
+	d.Why = "S3 has no bucket by that name (a typo, a deleted bucket, or an endpoint that is not the one holding it)."
+	d.Remedy = fmt.Sprintf("Check the bucket name and endpoint: `aws s3api head-bucket --bucket %s`. Then run the same command again.", b)
+	return true
+}
+
+func explainWrongRegion(d *Diagnosis, f facts, c Context, region string) bool {
+	d.Code = WrongRegion
+	b := orUnknown(c.Bucket, "the bucket")
+	in := "another region"
+	if region != "" {
+		in = region
+	}
+	d.What = joinSentences(fmt.Sprintf("%s failed: %s is in %s, but the request was sent to %s (%s).", where(d), b, in, orUnknown(c.Region, "a different region"), statusText(f)), awsSays(f))
+	d.Why = "S3 answers requests for a bucket only at the bucket's regional endpoint, and signatures are region-specific."
+	if region != "" {
+		d.Remedy = fmt.Sprintf("Use region %s (AWS_REGION=%s or the region option), and a KMS key in %s. Then run the same command again.", region, region, region)
+	} else {
+		d.Remedy = fmt.Sprintf("Find the bucket's region: `aws s3api head-bucket --bucket %s` (header x-amz-bucket-region) and use it (AWS_REGION or the region option), with a KMS key in that region.", orUnknown(c.Bucket, "BUCKET"))
+	}
+	return true
+}
+
+func explainCredentials(d *Diagnosis, err error, expired bool) bool {
+	if expired {
+		d.Code = CredentialsExpired
+		d.What = fmt.Sprintf("%s was not authorized: the AWS credentials have expired (%v).", where(d), err)
+		d.Why = "Temporary credentials (SSO sessions, assumed roles, session tokens) are valid only for a limited time."
+		d.Remedy = "Refresh them: `aws sso login` for an SSO profile, assume the role again, or renew the session token; check with `aws sts get-caller-identity`. Then run the same command again."
+		return true
+	}
+	d.Code = CredentialsMissing
+	d.What = fmt.Sprintf("%s was not sent: no AWS credentials could be found or loaded (%v).", where(d), err)
+	d.Why = "The SDK looks for credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the shared config and credentials files (AWS_PROFILE), SSO, web identity, and the ECS/EC2 instance role; none of them produced credentials."
+	d.Remedy = "Configure credentials: set AWS_PROFILE to a configured profile (`aws configure` or `aws configure sso`), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance or task role is attached. Check with `aws sts get-caller-identity`, then run the same command again."
+	return true
+}
+
+func explainInvalidCredentials(d *Diagnosis, f facts) bool {
+	d.Code = CredentialsMissing
+	d.What = joinSentences(fmt.Sprintf("%s was rejected: the credentials are not valid credentials for this endpoint (%s).", where(d), statusText(f)), awsSays(f))
+	switch f.code {
+	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
+		d.Why = "The request's signature did not verify: the secret access key does not belong to the access key id, or something between this machine and AWS (a proxy) changed the request."
+	case "MissingAuthenticationToken", "MissingAuthenticationTokenException":
+		d.Why = "The request was sent unsigned (anonymous credentials), which this service does not accept."
+	default:
+		d.Why = "The service does not recognise the access key id or session token: the key was deleted or deactivated, belongs to another partition or endpoint, or the session token does not belong to the key."
+	}
+	d.Remedy = "Configure valid credentials (check `aws sts get-caller-identity` with the same profile and environment) and run the same command again."
+	return true
+}
+
+// evidenceSentence lists the identifiers AWS support asks for.
+func evidenceSentence(d *Diagnosis) string {
+	var parts []string
+	if d.RequestID != "" {
+		parts = append(parts, "request id "+d.RequestID)
+	}
+	if d.HostID != "" {
+		parts = append(parts, "S3 host id "+d.HostID)
+	}
+	if d.UploadID != "" {
+		parts = append(parts, "upload id "+d.UploadID)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := strings.Join(parts, ", ")
+	return "Evidence: " + s + "."
+}
