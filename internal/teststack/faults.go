@@ -1,0 +1,70 @@
+package teststack
+
+import (
+	"math/rand"
+	"sync"
+	"time"
+)
+
+// Faults makes the gate misbehave on UploadPart only, the call a resilient
+// uploader must retry. Rates are shares in [0,1] (their sum at most 1); one
+// number is drawn per UploadPart from a generator seeded with Seed, so a run
+// with the same Seed and the same request order fails the same parts.
+// The zero value means no faults.
+type Faults struct {
+	// SlowDownRate is the share of UploadPart answered 503 SlowDown (S3's
+	// XML error) without forwarding to moto.
+	SlowDownRate float64
+	// ErrorRate is the share answered 500 InternalError without forwarding.
+	ErrorRate float64
+	// DropRate is the share whose connection the gate closes after reading
+	// part of the body, with no response: what a reset looks like.
+	DropRate float64
+	// Delay is added before forwarding each UploadPart.
+	Delay time.Duration
+	// Seed seeds the draws; 0 is a valid seed.
+	Seed int64
+}
+
+type fault int
+
+const (
+	faultNone fault = iota
+	faultSlowDown
+	faultError
+	faultDrop
+)
+
+// faultPlan holds the current Faults and their random source.
+type faultPlan struct {
+	mu  sync.Mutex
+	f   Faults
+	rng *rand.Rand
+}
+
+func (p *faultPlan) set(f Faults) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.f = f
+	p.rng = rand.New(rand.NewSource(f.Seed))
+}
+
+// draw decides the fate of one UploadPart.
+func (p *faultPlan) draw() (fault, time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.rng == nil {
+		return faultNone, 0
+	}
+	f := p.f
+	x := p.rng.Float64()
+	switch {
+	case x < f.SlowDownRate:
+		return faultSlowDown, f.Delay
+	case x < f.SlowDownRate+f.ErrorRate:
+		return faultError, f.Delay
+	case x < f.SlowDownRate+f.ErrorRate+f.DropRate:
+		return faultDrop, f.Delay
+	}
+	return faultNone, f.Delay
+}
