@@ -27,8 +27,6 @@ type Options struct {
 	CABundle    string // --ca-bundle, a PEM file
 	// RetryMaxAttempts is the SDK retryer's total attempts; 0 keeps its default.
 	RetryMaxAttempts int
-	// HTTPClient, when set, replaces the SDK's (the --debug logger wraps it).
-	HTTPClient aws.HTTPClient
 }
 
 // Load resolves the configuration. Errors name the setting that is wrong.
@@ -50,9 +48,6 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	if o.RetryMaxAttempts > 0 {
 		opts = append(opts, config.WithRetryMaxAttempts(o.RetryMaxAttempts))
-	}
-	if o.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(o.HTTPClient))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/uploader-dev/uploader/upload"
+)
+
+// barListener draws the engine's progress as a bar on a terminal. The bar
+// is created when the upload starts, once the size is known (-1, a stream,
+// draws a spinner with bytes and rate).
+type barListener struct {
+	upload.NopListener
+	w    io.Writer
+	desc string
+	bar  *progressbar.ProgressBar
+}
+
+func newBarListener(w io.Writer, desc string) *barListener {
+	return &barListener{w: w, desc: desc}
+}
+
+func (b *barListener) Started(s upload.StartInfo) {
+	if b.bar != nil {
+		return
+	}
+	b.bar = progressbar.NewOptions64(s.Size,
+		progressbar.OptionSetWriter(b.w),
+		progressbar.OptionSetDescription(b.desc),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionUseIECUnits(true),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionSetRenderBlankState(true),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }),
+	)
+}
+
+func (b *barListener) BytesSent(n int64) {
+	if b.bar == nil {
+		return
+	}
+	// The engine reports each byte once; progressbar also refuses to pass
+	// its maximum.
+	_ = b.bar.Add64(n)
+}
+
+// finish ends the bar's line so later messages start on their own line.
+func (b *barListener) finish(ok bool) {
+	if b.bar == nil {
+		return
+	}
+	if ok {
+		_ = b.bar.Finish()
+		return
+	}
+	_ = b.bar.Exit()
+	fmt.Fprintln(b.w)
+}
+
+// isTerminal reports whether f is an interactive terminal.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/uploader-dev/uploader/internal/awsconfig"
+	"github.com/uploader-dev/uploader/internal/debuglog"
+)
+
+// globalOptions are the flags every command takes.
+type globalOptions struct {
+	profile     string
+	region      string
+	endpointURL string
+	caBundle    string
+	debug       bool
+	quiet       bool
+
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func (g *globalOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&g.profile, "profile", "", "use this profile from the shared AWS config and credentials files")
+	f.StringVar(&g.region, "region", "", "AWS region (default: from the profile or AWS_REGION; corrected from the bucket's region)")
+	f.StringVar(&g.endpointURL, "endpoint-url", "", "S3 endpoint URL (KMS and STS endpoints come from AWS_ENDPOINT_URL_KMS / _STS / AWS_ENDPOINT_URL)")
+	f.StringVar(&g.caBundle, "ca-bundle", "", "PEM file of CA certificates to trust for TLS")
+	f.BoolVar(&g.debug, "debug", false, "log every HTTP request and response line to stderr (credentials, signatures and KMS plaintext redacted)")
+	f.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
+}
+
+// awsConfig loads the SDK configuration for these flags.
+func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts int) (aws.Config, error) {
+	o := awsconfig.Options{
+		Profile:          g.profile,
+		Region:           g.region,
+		EndpointURL:      g.endpointURL,
+		CABundle:         g.caBundle,
+		RetryMaxAttempts: retryMaxAttempts,
+	}
+	cfg, err := awsconfig.Load(ctx, o)
+	if err == nil && g.debug {
+		// Wrapped after loading, so --ca-bundle still reaches the SDK's
+		// own client underneath.
+		cfg.HTTPClient = debuglog.Wrap(cfg.HTTPClient, g.stderr)
+	}
+	return cfg, err
+}
+
+// infof prints human progress text to stderr unless --quiet.
+func (g *globalOptions) infof(format string, args ...any) {
+	if g.quiet {
+		return
+	}
+	fmt.Fprintf(g.stderr, format, args...)
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalOptions{stdout: os.Stdout, stderr: os.Stderr}
+	root := &cobra.Command{
+		Use:   "uploader",
+		Short: "Upload big files to Amazon S3 with SSE-KMS, checked before and explained after",
+		Long: strings.TrimSpace(`
+uploader uploads big files to Amazon S3 with SSE-KMS encryption. Before any
+data moves it proves the upload will be allowed (identity, bucket, key, a
+KMS round trip and a canary through S3); during the upload it turns S3's bare
+"Access Denied" into the missing permission and the policy statement to add.
+` + exitCodeHelp),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	g.addFlags(root)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usagef(err) })
+	root.AddCommand(newCpCmd(g), newVersionCmd(g))
+	for _, add := range extraCommands {
+		root.AddCommand(add(g))
+	}
+	return root
+}
+
+// extraCommands lets each command file register itself, so adding a
+// command does not touch this file.
+var extraCommands []func(*globalOptions) *cobra.Command
+
+const exitCodeHelp = `
+
+Exit codes:
+  0        done
+  1        failed, not otherwise classified
+  2        usage or bad input; no request was sent
+  3        a permission, credential, bucket or KMS key problem was diagnosed
+  4        transient failure after retries; a file upload was kept (rerun to resume)
+  130/143  interrupted by SIGINT / SIGTERM; a file upload was kept (rerun to resume)`

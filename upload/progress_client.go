@@ -1,0 +1,111 @@
+package upload
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// progressClient reports bytes as the HTTP transport sends them, not as the
+// SDK reads them: over plain HTTP the SDK reads a body once to sign it
+// before sending it, so counting reads would race ahead of the network.
+// Each object or part has a tracker with a high-water mark, so a request
+// the SDK retries or rewinds is not counted twice.
+type progressClient struct {
+	Client
+	listener Listener
+}
+
+func (c progressClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener}
+	out, err := c.Client.PutObject(ctx, in, append(optFns, t.wrapHTTPClient)...)
+	if err == nil {
+		t.finish()
+	}
+	return out, err
+}
+
+func (c progressClient) UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener}
+	if t.limit == 0 {
+		t.limit = bodyLen(in.Body)
+	}
+	out, err := c.Client.UploadPart(ctx, in, append(optFns, t.wrapHTTPClient)...)
+	if err == nil {
+		// Whatever the transport saw, an acknowledged part is all sent.
+		t.finish()
+		c.listener.PartDone(PartInfo{Number: aws.ToInt32(in.PartNumber), Size: t.limit, ETag: aws.ToString(out.ETag)})
+	}
+	return out, err
+}
+
+// bodyLen is the length of a part body when the caller did not set
+// ContentLength (manager does not): section readers know it.
+func bodyLen(r io.Reader) int64 {
+	if s, ok := r.(interface{ Size() int64 }); ok {
+		return s.Size()
+	}
+	return 0
+}
+
+// sendTracker counts one object's or part's bytes across attempts.
+type sendTracker struct {
+	mu       sync.Mutex
+	limit    int64 // the body's length: the transport also sends chunk framing and trailers
+	reported int64 // high-water mark across attempts
+	listener Listener
+}
+
+// wrapHTTPClient is a per-request option: it wraps this request's HTTP
+// client so the body is counted as the transport reads it.
+func (t *sendTracker) wrapHTTPClient(o *s3.Options) {
+	o.HTTPClient = countingHTTPClient{next: o.HTTPClient, t: t}
+}
+
+// advance records that an attempt has now sent pos bytes.
+func (t *sendTracker) advance(pos int64) {
+	t.mu.Lock()
+	pos = min(pos, t.limit)
+	delta := pos - t.reported
+	if delta > 0 {
+		t.reported = pos
+	}
+	t.mu.Unlock()
+	if delta > 0 {
+		t.listener.BytesSent(delta)
+	}
+}
+
+func (t *sendTracker) finish() { t.advance(t.limit) }
+
+type countingHTTPClient struct {
+	next aws.HTTPClient
+	t    *sendTracker
+}
+
+func (c countingHTTPClient) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		req.Body = &countingBody{ReadCloser: req.Body, t: c.t}
+	}
+	return c.next.Do(req)
+}
+
+// countingBody counts one attempt's bytes from zero.
+type countingBody struct {
+	io.ReadCloser
+	t   *sendTracker
+	pos int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.pos += int64(n)
+		b.t.advance(b.pos)
+	}
+	return n, err
+}

@@ -1,0 +1,50 @@
+package upload
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// verifyEncryption checks that S3 stored the object with the encryption
+// asked for. Some S3-compatible servers accept SSE headers and ignore them;
+// a backup that was meant to be encrypted must not pass silently. When the
+// upload's response does not state the encryption, HeadObject is asked.
+func verifyEncryption(ctx context.Context, client Client, in Input, res *Result) error {
+	want := in.SSE
+	if want.Mode == SSENone {
+		return nil // the bucket default applies; nothing was asked
+	}
+	if res.SSE != want.Mode || (want.IsKMS() && res.KMSKeyID == "") {
+		h, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)})
+		if err != nil {
+			return fmt.Errorf("the upload finished but checking its encryption failed: %w", err)
+		}
+		res.SSE = string(h.ServerSideEncryption)
+		res.KMSKeyID = aws.ToString(h.SSEKMSKeyId)
+		res.BucketKey = aws.ToBool(h.BucketKeyEnabled)
+	}
+	if res.SSE != want.Mode || (want.IsKMS() && !sameKey(want.KMSKeyID, res.KMSKeyID)) {
+		return &EncryptionError{Bucket: in.Bucket, Key: in.Key, Want: want, GotMode: res.SSE, GotKey: res.KMSKeyID}
+	}
+	return nil
+}
+
+// sameKey compares the key asked for (id, ARN, alias, or "" for the
+// default) with the key ARN S3 reports. An alias or the default cannot be
+// compared without KMS, so only a reported key is required then.
+func sameKey(want, got string) bool {
+	switch {
+	case got == "":
+		return false
+	case want == "" || strings.HasPrefix(want, "alias/") || strings.Contains(want, ":alias/"):
+		return true
+	case strings.HasPrefix(want, "arn:"):
+		return want == got
+	default: // a bare key id
+		return got == want || strings.HasSuffix(got, ":key/"+want)
+	}
+}
