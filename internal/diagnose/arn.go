@@ -62,7 +62,7 @@ type enhanced struct {
 }
 
 // The resource may be quoted (S3 quotes it) and the reason is optional.
-var enhancedRE = regexp.MustCompile(`User: (\S+) is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?: on resource: "?([^"\s]+?)"?)?(?: because ([^.]+))?\.?(?:\s|$)`)
+var enhancedRE = regexp.MustCompile(`User: (\S+) is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)(?: on resource: "?([^"\s]+?)"?)?(?: (?:because|with) ([^.]+))?\.?(?:\s|$)`)
 
 func parseEnhanced(msg string) *enhanced {
 	m := enhancedRE.FindStringSubmatch(msg)

@@ -97,7 +97,9 @@ func Classify(err error, c Context) *Diagnosis {
 
 	var ok bool
 	switch {
-	case f.status == 0 && credentialFailure(err):
+	case credentialFailure(err):
+		// First: a failed AssumeRole in the chain carries STS's own 403,
+		// which must not be read as a denial of the S3 or KMS call.
 		ok = explainCredentials(d, err, expiredCredentialFailure(err))
 	case expiredCodes[f.code]:
 		ok = explainCredentials(d, err, true)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 
@@ -226,6 +227,12 @@ func IsTransient(err error) bool {
 	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ETIMEDOUT) ||
 		errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	// A bare EOF from the transport: the server closed the connection
+	// before answering (idle-connection races, load balancers).
+	var ue *url.Error
+	if errors.As(err, &ue) && errors.Is(err, io.EOF) {
 		return true
 	}
 	// Anything else the SDK's own retryer would retry (dial errors,

@@ -54,7 +54,13 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 	}
 	denied := fmt.Sprintf("%s was denied (%s) for %s%s.", where(d), statusText(f), orUnknown(d.Principal, "the caller"), sess)
 
+	if f.service == "STS" || f.service == "IAM" {
+		return false // preflight's own lookups: reported as skipped there
+	}
 	if e := f.enh; e != nil {
+		if !strings.HasPrefix(e.Action, "kms:") && !strings.HasPrefix(e.Action, "s3:") {
+			return false // not an action of the upload path
+		}
 		if e.explicitDeny() {
 			// An Allow cannot override a Deny: say so instead of handing out
 			// statements that would not help.
@@ -95,8 +101,6 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 			return explainMissingGDK(d, f, denied, "The denied request was kms:GenerateDataKey itself.")
 		}
 		return false
-	case f.service == "STS" || f.service == "IAM":
-		return false // preflight's own lookups: reported as skipped there
 	case partOps(f.op) && c.kms() && (c.MultipartCreated || c.UploadID != ""):
 		certainty := "This is most likely a missing kms:Decrypt permission, but a bucket policy with conditions (on headers, source IP or VPC endpoint) or a service control policy can deny " + orUnknown(f.op, "the request") + " too; `uploader preflight` proves which, with a kms:Decrypt round trip using the encryption context S3 uses."
 		if c.Hint == MissingKMSDecrypt {

@@ -82,12 +82,17 @@ func sidSuffix(actions []string) string {
 	return strings.Replace(b.String(), "Kms", "KMS", -1)
 }
 
+// indentJSON renders v for pasting: indented, and without Go's HTML
+// escaping (placeholders would otherwise read \u003cKMS_KEY_ARN\u003e).
 func indentJSON(v any) string {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		panic(err) // only fixed string types are marshalled
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // kmsRemedy is the remedy for a missing KMS permission: both statements
