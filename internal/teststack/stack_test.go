@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -28,6 +30,38 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func TestStarted(t *testing.T) {
-	t.Logf("%+v", stack)
+// A second stack, stopped: its moto is gone, by pid, and Stop is idempotent.
+func TestStopLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a second moto")
+	}
+	dir := t.TempDir()
+	s, err := Start(context.Background(), Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := s.MotoPID()
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("moto pid %d not running: %v", pid, err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Fatalf("moto pid %d still there after Stop: %v", pid, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "moto.log")); err != nil {
+		t.Errorf("a given Dir keeps its logs: %v", err)
+	}
+}
+
+func TestMotoMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := Start(context.Background(), Options{})
+	if !errors.Is(err, ErrMotoNotFound) {
+		t.Fatalf("want ErrMotoNotFound, got %v", err)
+	}
 }
