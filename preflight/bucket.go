@@ -1,0 +1,209 @@
+package preflight
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+)
+
+// bucket checks the bucket is reachable (HeadBucket) and finds its region;
+// a client in the wrong region is corrected for every call after this one.
+// It adds two rows: bucket and region.
+func (r *run) bucket(ctx context.Context) {
+	if r.noCreds {
+		r.add(Check{Name: CheckBucket, Status: Skip, Detail: skipNoCreds})
+		r.add(Check{Name: CheckRegion, Status: Skip, Detail: skipNoCreds})
+		return
+	}
+	r.spend()
+	out, err := r.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(r.o.Bucket)})
+	if ctx.Err() != nil {
+		return
+	}
+	var found string // the bucket's region as S3 told it
+	if err == nil {
+		found = aws.ToString(out.BucketRegion)
+	} else {
+		found = headerRegion(err)
+	}
+	corrected := false
+	r.regionKnown = found != ""
+	if found != "" && r.o.Region != "" && found != r.o.Region {
+		r.override, r.region, corrected = found, found, true
+		if err != nil && !diagnose.IsAccessDenied(err) && r.spend() {
+			// A redirect or region error says nothing about the bucket
+			// itself: ask again where it lives.
+			out, err = r.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	} else if found != "" {
+		r.region = found
+		if r.o.Region == "" {
+			r.override = found // the client's region is unknown: be explicit
+		}
+	}
+
+	switch {
+	case err == nil:
+		r.add(Check{Name: CheckBucket, Status: Pass, Detail: fmt.Sprintf("s3://%s reachable (HeadBucket)", r.o.Bucket)})
+	case isCode(err, "NoSuchBucket", "NotFound") || diagnose.HTTPStatus(err) == http.StatusNotFound:
+		r.bucketMissing = true
+		d := diagnose.Classify(err, diagnose.Context{Operation: "HeadBucket", Bucket: r.o.Bucket, Region: r.region})
+		c := Check{Name: CheckBucket, Status: Fail, Code: diagnose.BucketNotFound,
+			Detail: fmt.Sprintf("s3://%s does not exist (%s)", r.o.Bucket, evidence("HeadBucket", err))}
+		if d != nil {
+			c.Remedy = d.Remedy
+		}
+		r.add(c)
+	case diagnose.IsAccessDenied(err):
+		// Upload-only principals often lack s3:ListBucket, which HeadBucket
+		// needs; the canary still proves what the upload needs.
+		r.add(Check{Name: CheckBucket, Status: Skip, Detail: fmt.Sprintf("HeadBucket denied (it needs s3:ListBucket), so the bucket's existence was not checked; the canary tests the upload itself (%s)", evidence("HeadBucket", err))})
+	default:
+		r.add(Check{Name: CheckBucket, Status: Skip, Detail: "could not check: " + evidence("HeadBucket", err)})
+	}
+
+	switch {
+	case corrected:
+		r.add(Check{Name: CheckRegion, Status: Warn, Code: diagnose.WrongRegion,
+			Detail: fmt.Sprintf("bucket is in %s, the client's region is %s: corrected for every request (set the region to %s to skip the redirect)", found, orDash(r.o.Region), found)})
+	case found != "":
+		r.add(Check{Name: CheckRegion, Status: Pass, Detail: "bucket is in " + found + ", the client's region"})
+	default:
+		r.add(Check{Name: CheckRegion, Status: Skip, Detail: "S3 did not say the bucket's region; requests use the client's (" + orDash(r.o.Region) + ")"})
+	}
+}
+
+// encryption reads the bucket's default encryption and bucket-key setting:
+// they decide the key and the encryption context when the upload does not
+// say.
+func (r *run) encryption(ctx context.Context) {
+	c := Check{Name: CheckEncryption}
+	switch {
+	case r.noCreds:
+		c.Status, c.Detail = Skip, skipNoCreds
+	case r.bucketMissing:
+		c.Status, c.Detail = Skip, "not checked: the bucket does not exist"
+	case !r.spend():
+		c.Status, c.Detail = Skip, budgetSkip
+	default:
+		out, err := r.c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err == nil:
+			r.encKnown = true
+			if out.ServerSideEncryptionConfiguration != nil {
+				for _, rule := range out.ServerSideEncryptionConfiguration.Rules {
+					if d := rule.ApplyServerSideEncryptionByDefault; d != nil {
+						r.defaultSSE, r.defaultKey, r.defaultBK = d.SSEAlgorithm, aws.ToString(d.KMSMasterKeyID), rule.BucketKeyEnabled
+						break
+					}
+				}
+			}
+			c.Status, c.Detail = Pass, "default encryption: "+r.defaultText()
+		case isCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
+			r.encKnown = true
+			c.Status, c.Detail = Pass, "no default encryption configured"
+		case diagnose.IsAccessDenied(err):
+			c.Status, c.Detail = Skip, "GetBucketEncryption denied (it needs s3:GetEncryptionConfiguration): the bucket's default key and bucket-key setting are unknown ("+evidence("GetBucketEncryption", err)+")"
+		default:
+			c.Status, c.Detail = Skip, "could not read: "+evidence("GetBucketEncryption", err)
+		}
+	}
+	r.add(c)
+}
+
+func (r *run) defaultText() string {
+	if r.defaultSSE == "" {
+		return "none"
+	}
+	s := string(r.defaultSSE)
+	if r.defaultKey != "" {
+		s += " with key " + r.defaultKey
+	} else if r.defaultSSE != "AES256" {
+		s += " with the AWS managed key aws/s3"
+	}
+	if aws.ToBool(r.defaultBK) {
+		s += ", bucket key on"
+	} else {
+		s += ", bucket key off"
+	}
+	return s
+}
+
+// lifecycle reports a rule that aborts incomplete multipart uploads: good
+// hygiene, but it also ends an upload kept for a resume.
+func (r *run) lifecycle(ctx context.Context) {
+	c := Check{Name: CheckLifecycle}
+	switch {
+	case r.noCreds:
+		c.Status, c.Detail = Skip, skipNoCreds
+	case r.bucketMissing:
+		c.Status, c.Detail = Skip, "not checked: the bucket does not exist"
+	case !r.spend():
+		c.Status, c.Detail = Skip, budgetSkip
+	default:
+		out, err := r.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err == nil:
+			c.Status, c.Detail = Pass, r.abortRule(out)
+		case isCode(err, "NoSuchLifecycleConfiguration"):
+			c.Status, c.Detail = Pass, "no lifecycle configuration: an interrupted upload kept for a resume stays (and is billed) until resumed or aborted"
+		case diagnose.IsAccessDenied(err):
+			c.Status, c.Detail = Skip, "GetBucketLifecycleConfiguration denied (it needs s3:GetLifecycleConfiguration): "+evidence("GetBucketLifecycleConfiguration", err)
+		default:
+			c.Status, c.Detail = Skip, "could not read: "+evidence("GetBucketLifecycleConfiguration", err)
+		}
+	}
+	r.add(c)
+}
+
+// abortRule describes the first enabled rule that aborts incomplete
+// uploads of this key.
+func (r *run) abortRule(out *s3.GetBucketLifecycleConfigurationOutput) string {
+	for _, rule := range out.Rules {
+		if rule.Status != "Enabled" || rule.AbortIncompleteMultipartUpload == nil {
+			continue
+		}
+		prefix := ""
+		if rule.Filter != nil {
+			switch {
+			case rule.Filter.Prefix != nil:
+				prefix = *rule.Filter.Prefix
+			case rule.Filter.And != nil && rule.Filter.And.Prefix != nil:
+				prefix = *rule.Filter.And.Prefix
+			}
+		} else if rule.Prefix != nil { //nolint:staticcheck // older configurations still use it
+			prefix = *rule.Prefix
+		}
+		if len(prefix) > len(r.o.Key) || r.o.Key[:len(prefix)] != prefix {
+			continue
+		}
+		days := aws.ToInt32(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation)
+		id := aws.ToString(rule.ID)
+		if id == "" {
+			id = "(no id)"
+		}
+		return fmt.Sprintf("rule %s aborts incomplete uploads %d days after they start: an interrupted upload must be resumed within %d days", id, days, days)
+	}
+	return "no rule aborts incomplete uploads of this key: an interrupted upload kept for a resume stays (and is billed) until resumed or aborted"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

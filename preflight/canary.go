@@ -1,0 +1,178 @@
+package preflight
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+)
+
+type cnOutcome int
+
+const (
+	cnNotRun       cnOutcome = iota // skipped; the row says why
+	cnOK                            // every step allowed
+	cnCreateDenied                  // CreateMultipartUpload denied
+	cnPartDenied                    // CreateMultipartUpload allowed, UploadPart denied
+	cnFailed                        // another failure S3 explained (KMS key state, ...): FAIL
+	cnError                         // could not run (network, 5xx): SKIP
+)
+
+type canaryResult struct {
+	outcome cnOutcome
+	err     error
+	key     string // the temporary object key
+	part    bool   // UploadPart was part of the canary (multipart plan)
+	row     int
+	cleanup *Check // the abort failed: a row of its own after the canary's
+}
+
+// abortTimeout bounds the abort when the caller's context is gone.
+const abortTimeout = 30 * time.Second
+
+// canaryKey is a temporary key beside the target, so bucket-policy and
+// IAM conditions on the prefix apply to it as they will to the upload.
+func canaryKey(key string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return key + ".uploader-preflight-" + hex.EncodeToString(b[:])
+}
+
+// canary goes through S3 itself, with the upload's SSE headers: S3 calls
+// KMS as the requester exactly as the upload will (GenerateDataKey at
+// create, Decrypt at the part), through every bucket policy and SCP. Nothing
+// is written: the upload is always aborted.
+func (r *run) canary(ctx context.Context) {
+	c := Check{Name: CheckCanary}
+	switch {
+	case !r.o.Canary:
+		c.Status, c.Detail = Skip, "turned off: S3 was not asked, so a key usable only through S3 (kms:ViaService) cannot be told from a missing permission"
+	case r.noCreds:
+		c.Status, c.Detail = Skip, skipNoCreds
+	case r.bucketMissing:
+		c.Status, c.Detail = Skip, "not run: the bucket does not exist"
+	case r.keyBad:
+		c.Status, c.Detail = Skip, "not run: the key cannot be used (see key)"
+	case r.requests+3 > MaxRequests:
+		c.Status, c.Detail = Skip, budgetSkip
+	default:
+		c = r.doCanary(ctx)
+	}
+	r.cn.row = r.add(c)
+	if r.cn.cleanup != nil {
+		r.add(*r.cn.cleanup)
+	}
+}
+
+func (r *run) doCanary(ctx context.Context) Check {
+	c := Check{Name: CheckCanary}
+	r.cn.key = canaryKey(r.o.Key)
+	r.cn.part = r.o.Plan.Multipart
+	in := &s3.CreateMultipartUploadInput{Bucket: aws.String(r.o.Bucket), Key: aws.String(r.cn.key)}
+	// The same headers the upload sends: nothing added, so the bucket
+	// default applies where the upload leaves it to the bucket.
+	sse := r.o.SSE
+	if sse.Mode != "" {
+		in.ServerSideEncryption = s3types.ServerSideEncryption(sse.Mode)
+	}
+	if sse.KMSKeyID != "" {
+		in.SSEKMSKeyId = aws.String(sse.KMSKeyID)
+	}
+	if h := sse.ContextHeader(); h != "" {
+		in.SSEKMSEncryptionContext = aws.String(h)
+	}
+	if sse.BucketKey != nil {
+		in.BucketKeyEnabled = aws.Bool(*sse.BucketKey)
+	}
+	steps := "CreateMultipartUpload"
+	r.spend()
+	out, err := r.c.S3.CreateMultipartUpload(ctx, in, r.s3Opts()...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return c
+		}
+		return r.canaryFailure("CreateMultipartUpload", err)
+	}
+	uploadID := aws.ToString(out.UploadId)
+	if r.cn.part {
+		steps += ", UploadPart (1 byte)"
+		r.spend()
+		_, err = r.c.S3.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: aws.String(r.o.Bucket), Key: aws.String(r.cn.key), UploadId: aws.String(uploadID),
+			PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte{0}), ContentLength: aws.Int64(1),
+		}, r.s3Opts()...)
+	}
+	r.abort(ctx, uploadID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return c
+		}
+		return r.canaryFailure("UploadPart", err)
+	}
+	r.cn.outcome = cnOK
+	c.Status = Pass
+	c.Detail = fmt.Sprintf("%s allowed on %s with the upload's encryption headers; aborted, nothing written", steps, r.cn.key)
+	return c
+}
+
+// abort ends the canary upload even when ctx is cancelled: a forgotten
+// upload is billed until a lifecycle rule or someone removes it.
+func (r *run) abort(ctx context.Context, uploadID string) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	r.requests++ // never skipped for the budget: Run keeps room for it
+	_, err := r.c.S3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(r.o.Bucket), Key: aws.String(r.cn.key), UploadId: aws.String(uploadID),
+	}, r.s3Opts()...)
+	if err == nil {
+		return
+	}
+	r.cn.cleanup = &Check{Name: CheckCleanup, Status: Warn,
+		Detail: fmt.Sprintf("could not abort the canary upload %s of s3://%s/%s (%s)", uploadID, r.o.Bucket, r.cn.key, evidence("AbortMultipartUpload", err)),
+		Remedy: fmt.Sprintf("Abort it, or it is billed until a lifecycle rule removes it: `aws s3api abort-multipart-upload --bucket %s --key '%s' --upload-id '%s'` (needs s3:AbortMultipartUpload).", r.o.Bucket, r.cn.key, uploadID)}
+}
+
+// canaryFailure records a failed canary step; a denial's row is settled by
+// reconcile, which knows what the round trip proved.
+func (r *run) canaryFailure(op string, err error) Check {
+	c := Check{Name: CheckCanary}
+	r.cn.err = err
+	if diagnose.IsAccessDenied(err) {
+		if op == "UploadPart" {
+			r.cn.outcome = cnPartDenied
+		} else {
+			r.cn.outcome = cnCreateDenied
+		}
+		c.Status = Fail
+		c.Detail = fmt.Sprintf("S3 denied %s on %s (%s)", op, r.cn.key, evidence(op, err))
+		return c
+	}
+	dc := r.diagContext(op)
+	dc.MultipartCreated = op == "UploadPart"
+	d := diagnose.Classify(err, dc)
+	switch {
+	case d == nil:
+		// Not a verdict on the upload (network, 5xx after retries).
+		r.cn.outcome = cnError
+		c.Status = Skip
+		c.Detail = fmt.Sprintf("could not complete the canary: %s", evidence(op, err))
+	case d.Code == diagnose.KMSThrottled:
+		r.cn.outcome = cnError
+		c.Status, c.Code = Warn, d.Code // transient: the upload retries it
+		c.Detail = fmt.Sprintf("%s on %s throttled by KMS (%s)", op, r.cn.key, evidence(op, err))
+		c.Remedy = d.Remedy
+	default:
+		r.cn.outcome = cnFailed
+		c.Status, c.Code, c.Remedy = Fail, d.Code, d.Remedy
+		c.Detail = fmt.Sprintf("%s on %s failed (%s)", op, r.cn.key, evidence(op, err))
+	}
+	return c
+}

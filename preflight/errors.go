@@ -1,0 +1,66 @@
+package preflight
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+)
+
+// evidence is the one-line proof of a failed call: status, code and request
+// id, which is what AWS support asks for; the SDK's text when there was no
+// response.
+func evidence(op string, err error) string {
+	status, code, id := diagnose.HTTPStatus(err), diagnose.ErrorCode(err), diagnose.RequestID(err)
+	var parts []string
+	switch {
+	case status != 0 && code != "":
+		parts = append(parts, fmt.Sprintf("HTTP %d %s", status, code))
+	case status != 0:
+		parts = append(parts, fmt.Sprintf("HTTP %d, body not decodable", status))
+	case code != "":
+		parts = append(parts, code)
+	default:
+		parts = append(parts, firstLine(err.Error()))
+	}
+	if id != "" {
+		parts = append(parts, "request id "+id)
+	}
+	return op + ": " + strings.Join(parts, ", ")
+}
+
+// baseCode drops S3's "KMS." prefix so relayed and direct KMS errors compare
+// equal.
+func baseCode(err error) string { return strings.TrimPrefix(diagnose.ErrorCode(err), "KMS.") }
+
+// notFound reports a "there is no such thing" answer for the resource a call
+// was about (codes from the S3 and KMS API references).
+func isCode(err error, codes ...string) bool {
+	c := diagnose.ErrorCode(err)
+	for _, want := range codes {
+		if c == want {
+			return true
+		}
+	}
+	return false
+}
+
+// headerRegion is S3's x-amz-bucket-region, sent with redirects, region
+// errors and (on AWS) 403s of HeadBucket.
+func headerRegion(err error) string {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil && re.Response.Response != nil {
+		return re.Response.Header.Get("X-Amz-Bucket-Region")
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

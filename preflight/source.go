@@ -1,0 +1,67 @@
+package preflight
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/upload"
+)
+
+// source checks the file exists, is regular and readable, matches the plan,
+// and states the plan. It makes no request.
+func (r *run) source(context.Context) {
+	p := r.o.Plan
+	switch r.o.Source {
+	case "":
+		r.add(Check{Name: CheckSource, Status: Pass, Detail: "no source file; " + planText(p, r.o.Concurrency, false)})
+		return
+	case "-":
+		r.add(Check{Name: CheckSource, Status: Pass, Detail: "standard input; " + planText(p, r.o.Concurrency, true)})
+		return
+	}
+	fi, err := os.Stat(r.o.Source)
+	if err != nil {
+		r.add(Check{Name: CheckSource, Status: Fail, Detail: err.Error(), Remedy: "Check the path: the file must exist and be readable by this user."})
+		return
+	}
+	if !fi.Mode().IsRegular() {
+		r.add(Check{Name: CheckSource, Status: Fail, Detail: fmt.Sprintf("%s is not a regular file (%s)", r.o.Source, fi.Mode().Type()),
+			Remedy: "Upload a regular file; for a pipe or device, read it from standard input (-)."})
+		return
+	}
+	f, err := os.Open(r.o.Source)
+	if err != nil {
+		r.add(Check{Name: CheckSource, Status: Fail, Detail: err.Error(), Remedy: "Make the file readable by this user."})
+		return
+	}
+	f.Close()
+	if p.Size >= 0 && fi.Size() != p.Size {
+		r.add(Check{Name: CheckSource, Status: Warn, Detail: fmt.Sprintf("%s is %s, but the plan is for %s; %s",
+			r.o.Source, size.Format(fi.Size()), size.Format(p.Size), planText(p, r.o.Concurrency, false))})
+		return
+	}
+	r.add(Check{Name: CheckSource, Status: Pass, Detail: fmt.Sprintf("%s, regular, readable; %s", r.o.Source, planText(p, r.o.Concurrency, false))})
+}
+
+// planText is the plan in one line: how many requests, how big, how much
+// memory.
+func planText(p upload.Plan, concurrency int, stream bool) string {
+	if !p.Multipart {
+		return fmt.Sprintf("%s: single request (PutObject), needs kms:GenerateDataKey only", size.Format(p.Size))
+	}
+	what := "size unknown"
+	if p.Size >= 0 {
+		what = size.Format(p.Size)
+	}
+	parts := "parts"
+	if p.Parts > 0 {
+		parts = fmt.Sprintf("%d parts", p.Parts)
+	}
+	mem := "memory: parts read in place"
+	if m := p.Memory(max(concurrency, 1), stream); m > 0 {
+		mem = "memory: up to " + size.Format(m) + " of part buffers"
+	}
+	return fmt.Sprintf("%s: multipart, %s of %s, needs kms:GenerateDataKey and kms:Decrypt; %s", what, parts, size.Format(p.PartSize), mem)
+}
