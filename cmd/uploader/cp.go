@@ -30,6 +30,7 @@ type cpOptions struct {
 	partSize     string
 	concurrency  int
 	noProgress   bool
+	noPreflight  bool
 }
 
 func newCpCmd(g *globalOptions) *cobra.Command {
@@ -65,6 +66,7 @@ up to (concurrency + 1) x part size.`),
 	f.StringVar(&o.partSize, "part-size", "", "multipart part size, 5MiB to 5GiB (default: 8MiB, grown to fit 10,000 parts)")
 	f.IntVar(&o.concurrency, "concurrency", upload.DefaultConcurrency, "parts uploaded in parallel")
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not draw a progress bar")
+	f.BoolVar(&o.noPreflight, "no-preflight", false, "skip the permission checks before the upload")
 	return cmd
 }
 
