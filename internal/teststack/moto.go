@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -78,7 +80,7 @@ func spawnMoto(bin string, port int, logPath string) (*motoProc, error) {
 		// A test binary that crashes must not leave moto running.
 		Pdeathsig: syscall.SIGKILL,
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startFromLockedThread(cmd); err != nil {
 		return nil, fmt.Errorf("start moto_server: %w", err)
 	}
 	m := &motoProc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logPath: logPath, done: make(chan struct{})}
@@ -87,6 +89,28 @@ func spawnMoto(bin string, port int, logPath string) (*motoProc, error) {
 		close(m.done)
 	}()
 	return m, nil
+}
+
+// spawnThread runs cmd.Start calls on one goroutine locked to its OS
+// thread forever. Pdeathsig fires when the *thread* that forked the child
+// exits, not the process; Go may end a thread whose locked goroutine
+// returns, which would kill moto mid-run. This thread lives as long as
+// the process.
+var spawnThread = sync.OnceValue(func() chan<- func() {
+	ch := make(chan func())
+	go func() {
+		runtime.LockOSThread()
+		for f := range ch {
+			f()
+		}
+	}()
+	return ch
+})
+
+func startFromLockedThread(cmd *exec.Cmd) error {
+	errc := make(chan error, 1)
+	spawnThread() <- func() { errc <- cmd.Start() }
+	return <-errc
 }
 
 // waitReady polls moto's dashboard until it answers.

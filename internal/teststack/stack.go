@@ -110,9 +110,8 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	defer func() {
 		if err != nil {
-			if s.ownDir && s.moto != nil {
-				// Keep the logs the error points at.
-				s.ownDir = false
+			if !errors.Is(err, ErrMotoNotFound) {
+				s.ownDir = false // keep the logs the error points at
 			}
 			_ = s.Stop()
 			s = nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -63,5 +64,19 @@ func TestMotoMissing(t *testing.T) {
 	_, err := Start(context.Background(), Options{})
 	if !errors.Is(err, ErrMotoNotFound) {
 		t.Fatalf("want ErrMotoNotFound, got %v", err)
+	}
+}
+
+// A moto that dies at once fails Start quickly, with its log in the error.
+func TestMotoExitsEarly(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\necho 'ImportError: no module named werkzeug' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "moto_server"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	_, err := Start(context.Background(), Options{})
+	if err == nil || !strings.Contains(err.Error(), "no module named werkzeug") {
+		t.Fatalf("want the log tail in the error, got %v", err)
 	}
 }
