@@ -16,7 +16,8 @@ import (
 // Options configure Start.
 type Options struct {
 	// Dir holds moto.log and gate.log. "" means a new temporary directory,
-	// removed by Stop; a given Dir is kept.
+	// removed by Stop (kept if Start fails, for its logs); a given Dir is
+	// never removed.
 	Dir string
 	// Gate configures the S3-KMS gate.
 	Gate GateOptions
