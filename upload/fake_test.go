@@ -228,3 +228,9 @@ func (l *countingListener) PartDone(PartInfo) {
 	l.parts++
 	l.mu.Unlock()
 }
+
+type (
+	s3UploadPartInput  = s3.UploadPartInput
+	s3UploadPartOutput = s3.UploadPartOutput
+	s3OptFn            = func(*s3.Options)
+)

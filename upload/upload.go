@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
 )
 
 // DefaultConcurrency is the number of parts in flight, as the aws CLI's
@@ -32,6 +34,8 @@ type Options struct {
 	Listener    Listener
 	// MaxParts lowers S3's 10,000-part limit; for tests.
 	MaxParts int
+	// Diagnostics feed the explanation of failures.
+	Diagnostics Diagnostics
 }
 
 // Input is one object to upload.
@@ -94,7 +98,13 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	client := Client(progressClient{Client: u.client, listener: u.opts.Listener})
+	// The diagnosis decorator stops the upload through this context at the
+	// first permanent error; its cause is then the error to report, whatever
+	// error the cancelled parts returned after it.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	diag := &diagnosingClient{Client: u.client, info: u.opts.Diagnostics, in: in, plan: plan, stop: stop}
+	client := Client(progressClient{Client: diag, listener: u.opts.Listener})
 	res := Result{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Plan: plan}
 
 	var out *manager.UploadOutput
@@ -104,7 +114,7 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 		out, err = u.single(ctx, client, in, plan)
 	}
 	if err != nil {
-		return res, err
+		return res, preferCause(ctx, err)
 	}
 	res.UploadID = out.UploadID
 	res.ETag = aws.ToString(out.ETag)
@@ -112,7 +122,7 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 	res.SSE = string(out.ServerSideEncryption)
 	res.KMSKeyID = aws.ToString(out.SSEKMSKeyId)
 	res.BucketKey = out.BucketKeyEnabled
-	if err := verifyEncryption(ctx, u.client, in, &res); err != nil {
+	if err := verifyEncryption(ctx, diag, in, &res); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -171,6 +181,24 @@ func (u *Uploader) multipart(ctx context.Context, client Client, in Input, plan 
 		uerr.Aborted = uerr.AbortErr == nil
 	}
 	return nil, uerr
+}
+
+// preferCause replaces the cause inside an *Error with the diagnosis that
+// stopped the upload, when there is one.
+func preferCause(ctx context.Context, err error) error {
+	var d, have *diagnose.Diagnosis
+	if !errors.As(context.Cause(ctx), &d) || (errors.As(err, &have) && have == d) {
+		return err
+	}
+	var ue *Error
+	if errors.As(err, &ue) {
+		if d.UploadID == "" {
+			d.UploadID = ue.UploadID
+		}
+		ue.Err = d
+		return ue
+	}
+	return d
 }
 
 // abort removes a multipart upload's parts even when ctx is cancelled.

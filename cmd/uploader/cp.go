@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
@@ -31,6 +33,7 @@ type cpOptions struct {
 	concurrency  int
 	noProgress   bool
 	noPreflight  bool
+	json         bool
 }
 
 func newCpCmd(g *globalOptions) *cobra.Command {
@@ -66,6 +69,7 @@ up to (concurrency + 1) x part size.`),
 	f.StringVar(&o.partSize, "part-size", "", "multipart part size, 5MiB to 5GiB (default: 8MiB, grown to fit 10,000 parts)")
 	f.IntVar(&o.concurrency, "concurrency", upload.DefaultConcurrency, "parts uploaded in parallel")
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not draw a progress bar")
+	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON events on stdout (start, progress, result); see README")
 	f.BoolVar(&o.noPreflight, "no-preflight", false, "skip the permission checks before the upload")
 	return cmd
 }
@@ -175,11 +179,30 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		return usagef(err)
 	}
 	client := awsconfig.S3(cfg, g.endpointURL)
+	stsClient := awsconfig.STS(cfg)
 
+	var ls listeners
 	var bar *barListener
 	if !g.quiet && !o.noProgress && isTerminal(os.Stderr) {
 		bar = newBarListener(g.stderr, filepath.Base(job.target.Key))
-		job.opts.Listener = bar
+		ls = append(ls, bar)
+	}
+	var events *jsonEvents
+	if o.json {
+		events = newJSONEvents(g.stdout, job.src, job.target.String())
+		ls = append(ls, events)
+	}
+	job.opts.Listener = ls
+	job.opts.Diagnostics = upload.Diagnostics{
+		Region: cfg.Region,
+		// Only on a diagnosed failure: the remedy names the principal.
+		LookupPrincipal: func(ctx context.Context) (string, error) {
+			out, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.Arn), nil
+		},
 	}
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
@@ -188,9 +211,13 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		bar.finish(err == nil)
 	}
 	if err != nil {
-		return cpFailure(ctx, err)
+		return reportCpFailure(g, events, job, cpFailure(ctx, err))
 	}
 	elapsed := time.Since(start)
+	if events != nil {
+		events.result(resultEvent{Status: "ok", Bytes: res.Size, ETag: res.ETag, VersionID: res.VersionID,
+			UploadID: res.UploadID, SSE: res.SSE, KMSKeyID: res.KMSKeyID})
+	}
 	g.infof("uploaded %s to s3://%s/%s: %s in %s (%s/s)%s\n", job.src, res.Bucket, res.Key,
 		size.Format(res.Size), elapsed.Round(time.Millisecond), size.Format(rate(res.Size, elapsed)), describeSSE(res))
 	return nil

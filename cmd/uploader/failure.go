@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/upload"
+)
+
+// reportCpFailure tells the user (stderr) and programs (--json) how the
+// upload failed and what became of the multipart upload, and returns the
+// error with its exit code, marked as reported.
+func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error) error {
+	code := exitCode(err)
+	var d *diagnose.Diagnosis
+	var ue *upload.Error
+	errors.As(err, &ue)
+	if errors.As(err, &d) {
+		fmt.Fprintln(g.stderr, "uploader: "+d.Text())
+	} else {
+		fmt.Fprintln(g.stderr, "uploader: "+oneLine(err))
+	}
+	if ue != nil && ue.UploadID != "" {
+		fmt.Fprintln(g.stderr, uploadFate(ue, job))
+	}
+	if events != nil {
+		r := resultEvent{Status: "failed", ExitCode: code, Error: err.Error(), Diagnosis: d}
+		if code == ExitInterrupted || code == ExitTerminated {
+			r.Status = "interrupted"
+		}
+		if ue != nil {
+			r.UploadID = ue.UploadID
+			r.UploadAborted = ue.Aborted
+			r.UploadKept = ue.UploadID != "" && !ue.Aborted
+		}
+		events.result(r)
+	}
+	return &exitError{code: code, err: err, reported: true}
+}
+
+// uploadFate says what happened to the multipart upload and what to do.
+func uploadFate(ue *upload.Error, job *cpJob) string {
+	abortCmd := fmt.Sprintf("aws s3api abort-multipart-upload --bucket %s --key %s --upload-id %s", job.target.Bucket, shellQuote(job.target.Key), ue.UploadID)
+	switch {
+	case ue.Aborted:
+		return fmt.Sprintf("The multipart upload %s was aborted: no parts are left behind. After the fix, run the same command again.", ue.UploadID)
+	case ue.AbortErr != nil:
+		return fmt.Sprintf("The multipart upload %s could not be aborted (%v); its parts are stored and billed until you abort it:\n  %s", ue.UploadID, ue.AbortErr, abortCmd)
+	}
+	return fmt.Sprintf("The multipart upload %s was kept. To drop it instead:\n  %s", ue.UploadID, abortCmd)
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
