@@ -61,7 +61,9 @@ type Options struct {
 	SSE upload.SSE
 	// Plan decides what must pass: a single request needs only
 	// kms:GenerateDataKey (a missing kms:Decrypt is a WARN naming the risk
-	// for bigger files); multipart needs kms:Decrypt too (FAIL).
+	// for bigger files); multipart needs kms:Decrypt too (FAIL). The zero
+	// Plan is a 0-byte single request: pass upload.MakePlan(-1, ...) for
+	// "assume multipart".
 	Plan upload.Plan
 	// Concurrency is the upload's part concurrency, for the memory line of
 	// the plan.
@@ -120,8 +122,8 @@ type Report struct {
 	// Principal is the caller's ARN; for an assumed-role session, the role
 	// ARN, which is what policies must name.
 	Principal string `json:"principal,omitempty"`
-	// BucketRegion is the bucket's region when known, so the caller can
-	// correct its clients.
+	// BucketRegion is the bucket's region when S3 said it ("" otherwise),
+	// so the caller can correct its clients.
 	BucketRegion string `json:"bucket_region,omitempty"`
 	// KeyARN is the effective KMS key, resolved to an ARN when DescribeKey
 	// allowed it (else as given); "" when the upload is not SSE-KMS.

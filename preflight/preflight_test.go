@@ -350,8 +350,28 @@ func TestAuxiliaryDenied(t *testing.T) {
 			t.Errorf("%s: detail does not say denied: %s", n, d)
 		}
 	}
-	if rep.Verdict != Pass || rep.KeyARN != keyARN {
-		t.Errorf("verdict %s key %s", rep.Verdict, rep.KeyARN)
+	if rep.Verdict != Pass || rep.KeyARN != keyARN || rep.BucketRegion != "" {
+		t.Errorf("verdict %s key %s bucket region %q", rep.Verdict, rep.KeyARN, rep.BucketRegion)
+	}
+}
+
+// TestHeadBucketDeniedElsewhere: AWS sends x-amz-bucket-region with a
+// HeadBucket 403; the region is corrected without asking again.
+func TestHeadBucketDeniedElsewhere(t *testing.T) {
+	const there = "eu-west-1"
+	f, o := newFake(), opts(t, 20*size.MiB)
+	f.keyMeta.Arn = aws.String(strings.Replace(keyARN, "us-east-1", there, 1))
+	o.SSE.KMSKeyID = *f.keyMeta.Arn
+	f.fail("S3.HeadBucket", s3Err("HeadBucket", 403, "Forbidden", "", "X-Amz-Bucket-Region", there))
+	rep := runFake(t, f, o)
+	if rep.BucketRegion != there || statuses(rep)[CheckRegion] != Warn || statuses(rep)[CheckBucket] != Skip {
+		t.Errorf("%+v\n%s", rep, dump(rep))
+	}
+	if f.calls[1] != "S3.HeadBucket" || f.calls[2] == "S3.HeadBucket" {
+		t.Errorf("calls %v", f.calls)
+	}
+	if f.regions[len(f.regions)-1] != there {
+		t.Errorf("regions %v", f.regions)
 	}
 }
 

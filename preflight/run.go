@@ -90,8 +90,8 @@ func Run(ctx context.Context, c Clients, o Options) (Report, error) {
 func (r *run) finish() Report {
 	rep := r.rep
 	rep.Principal = r.principal
-	if r.region != "" {
-		rep.BucketRegion = r.region
+	if r.regionKnown {
+		rep.BucketRegion = r.region // never the client's region passed off as the bucket's
 	}
 	if r.kms {
 		rep.KeyARN = r.keyARN
