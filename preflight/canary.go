@@ -65,6 +65,9 @@ func (r *run) canary(ctx context.Context) {
 		c.Status, c.Detail = Skip, budgetSkip
 	default:
 		c = r.doCanary(ctx)
+		if ctx.Err() != nil {
+			c.Status, c.Detail = Skip, "cancelled (the canary upload was aborted)"
+		}
 	}
 	r.cn.row = r.add(c)
 	if r.cn.cleanup != nil {

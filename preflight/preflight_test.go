@@ -529,9 +529,12 @@ func TestCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f.cancelOnPart = cancel
-	_, err := Run(ctx, f.clients(), opts(t, 20*size.MiB))
+	rep, err := Run(ctx, f.clients(), opts(t, 20*size.MiB))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
+	}
+	if c := check(t, rep, CheckCanary); c.Status != Skip {
+		t.Errorf("canary %+v", c)
 	}
 	if f.abortIn == nil || f.abortCtxErr != nil {
 		t.Errorf("abort %+v with ctx err %v", f.abortIn, f.abortCtxErr)
