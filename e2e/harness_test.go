@@ -197,3 +197,53 @@ func target(key string) string { return "s3://" + stack.Bucket + "/" + key }
 func uniqueKey(t *testing.T, suffix string) string {
 	return fmt.Sprintf("e2e/%s/%d-%s", strings.ReplaceAll(t.Name(), "/", "_"), time.Now().UnixNano(), suffix)
 }
+
+// runningCLI is an uploader started in the background.
+type runningCLI struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+}
+
+// startCLI starts the uploader as u without waiting for it.
+func startCLI(t *testing.T, u teststack.User, args ...string) *runningCLI {
+	t.Helper()
+	r := &runningCLI{cmd: exec.Command(binary, args...)}
+	r.cmd.Env = stack.Env(u)
+	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if r.cmd.ProcessState == nil {
+			r.cmd.Process.Kill()
+			r.cmd.Wait()
+		}
+	})
+	return r
+}
+
+// wait waits for the uploader to end and returns how it ended.
+func (r *runningCLI) wait(t *testing.T) cliResult {
+	t.Helper()
+	err := r.cmd.Wait()
+	res := cliResult{Stdout: r.stdout.String(), Stderr: r.stderr.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.Code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -23,6 +23,9 @@ import (
 	"github.com/uploader-dev/uploader/upload"
 )
 
+// defaultRetries gives 5 attempts in all, as the aws CLI's default mode.
+const defaultRetries = 4
+
 // cpOptions are `uploader cp`'s own flags.
 type cpOptions struct {
 	sse          sseFlags
@@ -34,6 +37,7 @@ type cpOptions struct {
 	noProgress   bool
 	noPreflight  bool
 	json         bool
+	retries      int
 }
 
 func newCpCmd(g *globalOptions) *cobra.Command {
@@ -69,6 +73,7 @@ up to (concurrency + 1) x part size.`),
 	f.StringVar(&o.partSize, "part-size", "", "multipart part size, 5MiB to 5GiB (default: 8MiB, grown to fit 10,000 parts)")
 	f.IntVar(&o.concurrency, "concurrency", upload.DefaultConcurrency, "parts uploaded in parallel")
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not draw a progress bar")
+	f.IntVar(&o.retries, "retries", defaultRetries, "attempts after the first for a request that failed transiently (5xx, SlowDown, timeouts, resets), with exponential backoff and jitter")
 	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON events on stdout (start, progress, result); see README")
 	f.BoolVar(&o.noPreflight, "no-preflight", false, "skip the permission checks before the upload")
 	return cmd
@@ -100,6 +105,9 @@ func (o *cpOptions) prepare(cmd *cobra.Command, src, dst string) (*cpJob, func()
 		if partSize, err = size.Parse(o.partSize); err != nil {
 			return nil, nil, usagef(fmt.Errorf("--part-size: %v", err))
 		}
+	}
+	if o.retries < 0 || o.retries > 100 {
+		return nil, nil, usagef(fmt.Errorf("--retries %d is out of range: use 0 to 100", o.retries))
 	}
 	if o.concurrency < 1 || o.concurrency > 1000 {
 		return nil, nil, usagef(fmt.Errorf("--concurrency %d is out of range: use 1 to 1000", o.concurrency))
@@ -174,7 +182,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	ctx, stop := signalContext(cmd.Context())
 	defer stop()
 
-	cfg, err := g.awsConfig(ctx, 0)
+	cfg, err := g.awsConfig(ctx, o.retries+1)
 	if err != nil {
 		return usagef(err)
 	}

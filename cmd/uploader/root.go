@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
@@ -50,7 +51,11 @@ func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts int) (aw
 	if err == nil && g.debug {
 		// Wrapped after loading, so --ca-bundle still reaches the SDK's
 		// own client underneath.
-		cfg.HTTPClient = debuglog.Wrap(cfg.HTTPClient, g.stderr)
+		next := cfg.HTTPClient
+		if next == nil { // the SDK leaves it nil unless configured
+			next = awshttp.NewBuildableClient()
+		}
+		cfg.HTTPClient = debuglog.Wrap(next, g.stderr)
 	}
 	return cfg, err
 }
