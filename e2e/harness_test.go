@@ -195,7 +195,15 @@ func target(key string) string { return "s3://" + stack.Bucket + "/" + key }
 
 // uniqueKey gives each test its own object key.
 func uniqueKey(t *testing.T, suffix string) string {
-	return fmt.Sprintf("e2e/%s/%d-%s", strings.ReplaceAll(t.Name(), "/", "_"), time.Now().UnixNano(), suffix)
+	// moto rejects the signature of keys with some punctuation: keep to
+	// letters, digits and '_'.
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, t.Name())
+	return fmt.Sprintf("e2e/%s/%d-%s", name, time.Now().UnixNano(), suffix)
 }
 
 // runningCLI is an uploader started in the background.

@@ -20,6 +20,7 @@ import (
 	"github.com/uploader-dev/uploader/internal/awsconfig"
 	"github.com/uploader-dev/uploader/internal/s3url"
 	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/preflight"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -186,6 +187,21 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	if err != nil {
 		return usagef(err)
 	}
+	var events *jsonEvents
+	if o.json {
+		events = newJSONEvents(g.stdout, job.src, job.target.String())
+	}
+	var rep *preflight.Report
+	if !o.noPreflight {
+		r, err := cpPreflight(ctx, g, cfg, job, events)
+		if err != nil {
+			return err
+		}
+		rep = &r
+		if r.BucketRegion != "" && r.BucketRegion != cfg.Region {
+			cfg.Region = r.BucketRegion // preflight warned; upload where the bucket is
+		}
+	}
 	client := awsconfig.S3(cfg, g.endpointURL)
 	stsClient := awsconfig.STS(cfg)
 
@@ -195,9 +211,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		bar = newBarListener(g.stderr, filepath.Base(job.target.Key))
 		ls = append(ls, bar)
 	}
-	var events *jsonEvents
-	if o.json {
-		events = newJSONEvents(g.stdout, job.src, job.target.String())
+	if events != nil {
 		ls = append(ls, events)
 	}
 	job.opts.Listener = ls
@@ -211,6 +225,14 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 			}
 			return aws.ToString(out.Arn), nil
 		},
+	}
+	if rep != nil {
+		job.opts.Diagnostics.Principal = rep.Principal
+		job.opts.Diagnostics.KeyARN = rep.KeyARN
+		job.opts.Diagnostics.Hint = rep.Hint
+		if job.input.SSE.Mode == "" && rep.KeyARN != "" {
+			job.opts.Diagnostics.BucketSSE = upload.SSEKMS
+		}
 	}
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()

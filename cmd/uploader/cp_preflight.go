@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/preflight"
+)
+
+// cpPreflight runs the checks before cp sends data. A FAIL stops cp with
+// exit 3 before any data moves; WARNs are shown and the upload goes on.
+func cpPreflight(ctx context.Context, g *globalOptions, cfg aws.Config, job *cpJob, events *jsonEvents) (preflight.Report, error) {
+	po := preflight.Options{
+		Bucket: job.target.Bucket, Key: job.target.Key,
+		SSE: job.input.SSE, Plan: job.plan, Concurrency: job.opts.Concurrency,
+		Canary: true, Region: cfg.Region,
+	}
+	if job.src != "-" {
+		abs, err := filepath.Abs(job.src)
+		if err != nil {
+			return preflight.Report{}, usagef(err)
+		}
+		po.Source = abs
+	}
+	rep, err := runPreflight(ctx, g, cfg, po)
+	if err != nil {
+		return rep, cpFailure(ctx, err)
+	}
+	if events != nil {
+		events.emit(preflightEvent{Event: "preflight", Report: rep})
+	}
+	switch {
+	case rep.Failed():
+		fmt.Fprintf(g.stderr, "preflight of %s failed; nothing was uploaded:\n", job.target)
+		renderReport(g.stderr, rep)
+		err := errors.New("preflight: " + failedNames(rep))
+		if events != nil {
+			events.result(resultEvent{Status: "failed", ExitCode: ExitDiagnosed, Error: err.Error(), Diagnosis: firstFailure(rep, job)})
+		}
+		return rep, &exitError{code: ExitDiagnosed, err: err, reported: true}
+	case rep.Verdict == preflight.Warn && !g.quiet:
+		fmt.Fprintf(g.stderr, "preflight of %s passed with warnings:\n", job.target)
+		renderReport(g.stderr, rep)
+	default:
+		g.infof("preflight: %d checks passed (%d requests)\n", len(rep.Checks), rep.Requests)
+	}
+	return rep, nil
+}
+
+type preflightEvent struct {
+	Event  string           `json:"event"` // "preflight"
+	Report preflight.Report `json:"report"`
+}
+
+// firstFailure is the first failing check as a diagnosis, for --json.
+func firstFailure(rep preflight.Report, job *cpJob) *diagnose.Diagnosis {
+	for _, c := range rep.Checks {
+		if c.Status == preflight.Fail {
+			return &diagnose.Diagnosis{
+				Code: c.Code, Operation: "preflight:" + c.Name, Principal: rep.Principal,
+				Key: rep.KeyARN, Message: c.Detail, Remedy: c.Remedy,
+			}
+		}
+	}
+	return nil
+}
