@@ -115,8 +115,9 @@ type sink struct {
 	uploads map[string]*mpu
 	objects map[string]object
 
-	requests  sync.Map // op -> *atomic.Int64
-	bodyBytes atomic.Int64
+	requests  sync.Map     // op -> *atomic.Int64
+	bodyBytes atomic.Int64 // every request body
+	dataBytes atomic.Int64 // PutObject and UploadPart payloads
 	badSums   atomic.Int64
 	checked   atomic.Int64
 }
@@ -144,7 +145,7 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPut && q.Has("uploadId") && q.Has("partNumber"):
 		s.count("UploadPart")
 		s.uploadPart(w, r, q.Get("uploadId"), q.Get("partNumber"))
-	case r.Method == http.MethodPost && q.Has("uploadId"):
+	case r.Method == http.MethodPost && key != "" && q.Has("uploadId"):
 		s.count("CompleteMultipartUpload")
 		s.complete(w, r, bucket, key, q.Get("uploadId"))
 	case r.Method == http.MethodDelete && q.Has("uploadId"):
@@ -162,6 +163,20 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodHead && key != "":
 		s.count("HeadObject")
 		s.head(w, bucket, key)
+	case r.Method == http.MethodGet && key == "" && q.Has("uploads"):
+		s.count("ListMultipartUploads")
+		s.listUploads(w, bucket, q.Get("prefix"))
+	case r.Method == http.MethodGet && key == "" && q.Has("encryption"):
+		s.count("GetBucketEncryption")
+		s.s3Error(w, http.StatusNotFound, "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")
+	case r.Method == http.MethodGet && key == "" && q.Has("lifecycle"):
+		s.count("GetBucketLifecycleConfiguration")
+		s.s3Error(w, http.StatusNotFound, "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")
+	case r.Method == http.MethodGet && key == "" && q.Has("location"):
+		s.count("GetBucketLocation")
+		writeXML(w, locationResult{})
+	case r.Method == http.MethodPost && bucket == "":
+		s.sts(w, r)
 	case r.Method == http.MethodHead:
 		s.count("HeadBucket")
 		w.Header().Set("x-amz-bucket-region", "us-east-1")
@@ -195,15 +210,34 @@ func (s *sink) admin(w http.ResponseWriter, r *http.Request) {
 		st["requests"] = total
 		st["ops"] = ops
 		st["body_bytes"] = s.bodyBytes.Load()
+		st["data_bytes"] = s.dataBytes.Load()
+		var stored int64
+		s.mu.Lock()
+		for _, u := range s.uploads {
+			u.mu.Lock()
+			for _, p := range u.parts {
+				stored += p.Size
+			}
+			u.mu.Unlock()
+		}
+		s.mu.Unlock()
+		st["stored_part_bytes"] = stored
 		st["checksums_checked"] = s.checked.Load()
 		st["checksum_failures"] = s.badSums.Load()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(st)
 	case "/__sink/reset":
+		// ?counters=1 keeps uploads and objects (a resumed upload needs
+		// its parts) and zeroes only the counters.
 		s.requests.Range(func(k, v any) bool { v.(*atomic.Int64).Store(0); return true })
 		s.bodyBytes.Store(0)
+		s.dataBytes.Store(0)
 		s.badSums.Store(0)
 		s.checked.Store(0)
+		if r.URL.Query().Get("counters") != "" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		s.mu.Lock()
 		s.uploads = map[string]*mpu{}
 		s.objects = map[string]object{}
@@ -302,6 +336,7 @@ func (s *sink) readBody(r *http.Request) (n int64, algo string, sum []byte, err 
 		n, err = copyBuf(dst, r.Body)
 	}
 	s.bodyBytes.Add(n)
+	s.dataBytes.Add(n)
 	if err != nil {
 		return n, "", nil, err
 	}
@@ -647,4 +682,53 @@ func algoOfHeader(name string) string {
 		return "CRC64NVME"
 	}
 	return ""
+}
+
+type locationResult struct {
+	XMLName xml.Name `xml:"LocationConstraint"`
+}
+
+type listUploadsResult struct {
+	XMLName     xml.Name `xml:"ListMultipartUploadsResult"`
+	NS          string   `xml:"xmlns,attr"`
+	Bucket      string
+	Prefix      string
+	IsTruncated bool
+	Uploads     []listUpload `xml:"Upload"`
+}
+
+type listUpload struct {
+	Key       string
+	UploadID  string `xml:"UploadId"`
+	Initiated string
+}
+
+func (s *sink) listUploads(w http.ResponseWriter, bucket, prefix string) {
+	res := listUploadsResult{NS: s3NS, Bucket: bucket, Prefix: prefix}
+	s.mu.Lock()
+	for id, u := range s.uploads {
+		if u.bucket == bucket && strings.HasPrefix(u.key, prefix) {
+			res.Uploads = append(res.Uploads, listUpload{Key: u.key, UploadID: id, Initiated: time.Now().UTC().Format(time.RFC3339)})
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(res.Uploads, func(i, j int) bool { return res.Uploads[i].Key < res.Uploads[j].Key })
+	writeXML(w, res)
+}
+
+// sts answers GetCallerIdentity (the only STS call an upload makes) and
+// refuses the rest, so preflight runs against the sink.
+func (s *sink) sts(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	s.bodyBytes.Add(int64(len(body)))
+	if !strings.Contains(string(body), "Action=GetCallerIdentity") {
+		s.count("Other")
+		s.s3Error(w, http.StatusNotImplemented, "NotImplemented", "the bench sink answers only sts:GetCallerIdentity")
+		return
+	}
+	s.count("GetCallerIdentity")
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = io.WriteString(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+		`<Arn>arn:aws:iam::123456789012:user/bench</Arn><UserId>AIDABENCH</UserId><Account>123456789012</Account>`+
+		`</GetCallerIdentityResult><ResponseMetadata><RequestId>sink</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
 }

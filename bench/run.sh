@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# make bench: uploader against the aws CLI, a bare manager.Uploader and a
+# bare TLS PUT floor, over TLS, on this machine. See bench/README.md.
+#
+# Knobs: BENCH_SIZES (default "1G 8G"), BENCH_ROUNDS (default 3),
+# BENCH_PART_SIZE (16MiB), BENCH_CONCURRENCY (8), BENCH_DIR (where the
+# random files live; default bench/.data, on disk), BENCH_REPORT (also write
+# the table to this file), BENCH_UPLOADER (the uploader binary to measure;
+# default bin/uploader, which make bench builds from the working tree).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+sizes=${BENCH_SIZES:-1G 8G}
+rounds=${BENCH_ROUNDS:-3}
+part=${BENCH_PART_SIZE:-16MiB}
+conc=${BENCH_CONCURRENCY:-8}
+data=${BENCH_DIR:-$repo/bench/.data}
+bin=$repo/bench/.bin
+mkdir -p "$data" "$bin"
+
+case "$(df -P "$data" | awk 'NR==2 {print $1}')" in
+  tmpfs|shm|none) echo "bench: $data is on tmpfs; the source files must be on disk (set BENCH_DIR)" >&2; exit 2 ;;
+esac
+uploader=${BENCH_UPLOADER:-$repo/bin/uploader}
+[ -x "$uploader" ] || { echo "bench: $uploader missing: run make build (make bench does)" >&2; exit 2; }
+command -v aws >/dev/null || { echo "bench: the aws CLI is not on PATH" >&2; exit 2; }
+
+echo "bench: building the bench tools" >&2
+go build -o "$bin/" ./bench/sink ./bench/baremanager ./bench/bareput ./bench/certgen ./bench/runner
+
+# versitygw: the other developer's installer when present, else the same
+# go install into .cache/bin (idempotent).
+if [ -x scripts/install-versitygw.sh ] || [ -f scripts/install-versitygw.sh ]; then
+  vgwbin=$(bash scripts/install-versitygw.sh)
+else
+  vgwbin=$repo/.cache/bin/versitygw
+  if ! go version -m "$vgwbin" 2>/dev/null | grep -q 'github.com/versity/versitygw[[:space:]]*v1.8.0'; then
+    echo "bench: installing versitygw v1.8.0 (about a minute)" >&2
+    GOBIN=$repo/.cache/bin go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+  fi
+fi
+
+run=$(mktemp -d /dev/shm/uploader-bench.XXXXXX)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+  [ -n "${BENCH_KEEP:-}" ] && { echo "bench: kept $run" >&2; return; }
+  rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$bin/certgen" "$run"
+access=benchaccess
+secret=benchsecret$RANDOM$RANDOM
+
+# versitygw on tmpfs, TLS, a free loopback port. Its fds are closed but
+# stdio (to a log), so it cannot hold a caller's pipe open.
+mkdir -p "$run/root" "$run/meta"
+vport=$("$bin/runner" freeport)
+"$vgwbin" --port "127.0.0.1:$vport" --cert "$run/cert.pem" --key "$run/key.pem" \
+  -a "$access" -s "$secret" posix --sidecar "$run/meta" "$run/root" \
+  </dev/null >"$run/versitygw.log" 2>&1 &
+pids+=($!)
+"$bin/sink" -cert "$run/cert.pem" -key "$run/key.pem" -port-file "$run/sink.port" \
+  </dev/null >"$run/sink.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 100); do
+  if [ -s "$run/sink.port" ] && (exec 3<>"/dev/tcp/127.0.0.1/$vport") 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+[ -s "$run/sink.port" ] || { echo "bench: the sink did not start:" >&2; cat "$run/sink.log" >&2; exit 1; }
+(exec 3<>"/dev/tcp/127.0.0.1/$vport") 2>/dev/null || { echo "bench: versitygw did not start:" >&2; cat "$run/versitygw.log" >&2; exit 1; }
+sport=$(cat "$run/sink.port")
+
+echo "bench: versitygw v1.8.0 on https://127.0.0.1:$vport ($run/root, tmpfs); sink on https://127.0.0.1:$sport" >&2
+echo "bench: sizes $sizes, $rounds round(s), part $part, concurrency $conc, files in $data" >&2
+
+echo "bench: measuring $("$uploader" version 2>&1 | head -1)" >&2
+"$bin/runner" run -uploader "$uploader" -bin "$bin" -cert "$run/cert.pem" \
+  -vgw "https://127.0.0.1:$vport" -sink "https://127.0.0.1:$sport" -access "$access" -secret "$secret" \
+  -data "$data" -work "$run" -sizes "$sizes" -rounds "$rounds" -part-size "$part" -concurrency "$conc"
