@@ -24,6 +24,12 @@
 //     body (or, over HTTPS, stream it with a trailer), using
 //     ChecksumAlgorithm or, under RequestChecksumCalculation when_supported,
 //     CRC32.
+//   - The CRC32 default needs RequestChecksumCalculation resolved to
+//     when_supported, which config.LoadDefaultConfig does. An aws.Config
+//     built by hand (as internal/teststack's) leaves it Unset, and then an
+//     UploadPart without our value carries no checksum at all (seen
+//     against versitygw, which still computed and returned the part's
+//     CRC64NVME itself).
 //   - So the precomputed value travels as a plain header on the first byte
 //     of the request and is reused unchanged on retries. With
 //     when_required the header is still sent (it is an input member, not

@@ -6,10 +6,11 @@ import (
 	"sync"
 )
 
-// bufSize is the read size for Sum. The SIMD CRCs reach full speed well
-// below it; larger buffers would only cost memory, once per part in
-// flight.
-const bufSize = 256 << 10
+// bufSize is the read size for Sum. Measured (BenchmarkSum, 8 MiB): 64 to
+// 256 KiB run equally fast; 1 MiB is slower because the buffer no longer
+// stays in cache between the copy and the hash. The smaller end keeps the
+// memory per part in flight low.
+const bufSize = 128 << 10
 
 // bufPool holds *[]byte so Put does not allocate.
 var bufPool = sync.Pool{New: func() any {
