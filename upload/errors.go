@@ -2,6 +2,8 @@ package upload
 
 import (
 	"fmt"
+
+	"github.com/uploader-dev/uploader/internal/size"
 )
 
 // Error is a failed upload. It carries the multipart upload id, when there
@@ -11,8 +13,10 @@ import (
 type Error struct {
 	Op       string // "upload", "complete", ...
 	UploadID string // "" when no multipart upload was created
-	// Aborted reports that the multipart upload was aborted (its parts are
-	// gone); AbortErr is why an abort that was tried failed.
+	// Kept reports that the multipart upload was kept on purpose: a rerun
+	// of the same upload resumes it. Aborted reports that it was aborted
+	// (its parts are gone); AbortErr is why an abort that was tried failed.
+	Kept     bool
 	Aborted  bool
 	AbortErr error
 	Err      error
@@ -26,8 +30,10 @@ func (e *Error) Error() string {
 		s += fmt.Sprintf(" (multipart upload %s aborted)", e.UploadID)
 	case e.AbortErr != nil:
 		s += fmt.Sprintf(" (abort of multipart upload %s also failed: %v)", e.UploadID, e.AbortErr)
+	case e.Kept:
+		s += fmt.Sprintf(" (multipart upload %s kept: run the same upload again to resume it)", e.UploadID)
 	default:
-		s += fmt.Sprintf(" (multipart upload %s kept)", e.UploadID)
+		s += fmt.Sprintf(" (multipart upload %s left in place)", e.UploadID)
 	}
 	return s
 }
@@ -57,4 +63,27 @@ func (e *EncryptionError) Error() string {
 		want += " with key " + e.Want.KMSKeyID
 	}
 	return fmt.Sprintf("encryption not applied: s3://%s/%s was stored with %s, not %s; the server ignored the request's encryption settings. Delete the object if it must not exist unencrypted, and use a server that supports SSE-KMS", e.Bucket, e.Key, got, want)
+}
+
+// SourceChangedError is a file source that changed while it was uploaded:
+// the upload is never completed from it.
+type SourceChangedError struct {
+	Path string
+	Why  string
+}
+
+func (e *SourceChangedError) Error() string {
+	return fmt.Sprintf("source %s changed during the upload (%s); it was not completed: upload it again once it is stable", e.Path, e.Why)
+}
+
+// StreamTooLargeError is a stream that needs more parts than S3 (or the
+// configured limit) allows. Nothing is stored: the upload was aborted,
+// never completed short.
+type StreamTooLargeError struct {
+	MaxParts int
+	PartSize int64
+}
+
+func (e *StreamTooLargeError) Error() string {
+	return fmt.Sprintf("the stream is larger than %d parts of %s (%s): nothing was stored; rerun with a larger --part-size or --expected-size", e.MaxParts, size.Format(e.PartSize), size.Format(int64(e.MaxParts)*e.PartSize))
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/uploader-dev/uploader/internal/checksum"
 )
 
 // fakeS3 records calls and stores objects in memory. Hooks let a test fail
@@ -21,13 +24,15 @@ import (
 // as the SDK's transport would, so per-request options (progress counting)
 // are exercised; sendTwice reads each body twice, as a retried attempt.
 type fakeS3 struct {
-	mu        sync.Mutex
-	calls     []string
-	objects   map[string][]byte
-	uploads   map[string]map[int32][]byte
-	nextID    int
-	ignoreSSE bool // answer as a server that drops SSE headers
-	sendTwice bool
+	mu             sync.Mutex
+	calls          []string
+	objects        map[string][]byte
+	uploads        map[string]map[int32][]byte
+	nextID         int
+	ignoreSSE      bool // answer as a server that drops SSE headers
+	sendTwice      bool
+	beforeComplete func()
+	objSSE         map[string][2]string // key -> mode, key id as answered
 
 	failPart    func(n int32) error // nil: succeed
 	failAbort   error
@@ -119,8 +124,9 @@ func (f *fakeS3) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ..
 	}
 	f.mu.Lock()
 	f.objects[*in.Key] = data
-	f.mu.Unlock()
 	mode, key := f.answerSSE(in.ServerSideEncryption, in.SSEKMSKeyId)
+	f.rememberSSE(*in.Key, mode, key)
+	f.mu.Unlock()
 	return &s3.PutObjectOutput{ETag: aws.String(`"etag"`), ServerSideEncryption: mode, SSEKMSKeyId: key}, nil
 }
 
@@ -162,6 +168,9 @@ func (f *fakeS3) UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns 
 
 func (f *fakeS3) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error) {
 	f.record("CompleteMultipartUpload")
+	if f.beforeComplete != nil {
+		f.beforeComplete()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id := aws.ToString(in.UploadId)
@@ -177,6 +186,7 @@ func (f *fakeS3) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMul
 	delete(f.uploads, id)
 	c := f.sse[id]
 	mode, key := f.answerSSE(c.ServerSideEncryption, c.SSEKMSKeyId)
+	f.rememberSSE(*in.Key, mode, key)
 	return &s3.CompleteMultipartUploadOutput{ETag: aws.String(`"etag-mp"`), ServerSideEncryption: mode, SSEKMSKeyId: key}, nil
 }
 
@@ -200,7 +210,42 @@ func (f *fakeS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns 
 	if !ok {
 		return nil, errors.New("NotFound")
 	}
-	return &s3.HeadObjectOutput{ContentLength: aws.Int64(int64(len(data)))}, nil
+	out := &s3.HeadObjectOutput{ContentLength: aws.Int64(int64(len(data)))}
+	if sse, ok := f.objSSE[*in.Key]; ok && sse[0] != "" {
+		out.ServerSideEncryption, out.SSEKMSKeyId = types.ServerSideEncryption(sse[0]), aws.String(sse[1])
+	}
+	if in.ChecksumMode == types.ChecksumModeEnabled {
+		sum, _ := checksum.Sum(checksum.CRC64NVME, bytes.NewReader(data))
+		out.ChecksumCRC64NVME = aws.String(checksum.Encode(sum))
+	}
+	return out, nil
+}
+
+func (f *fakeS3) ListParts(ctx context.Context, in *s3.ListPartsInput, optFns ...func(*s3.Options)) (*s3.ListPartsOutput, error) {
+	f.record("ListParts")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	parts, ok := f.uploads[aws.ToString(in.UploadId)]
+	if !ok {
+		return nil, &smithy.GenericAPIError{Code: "NoSuchUpload", Message: "The specified upload does not exist."}
+	}
+	out := &s3.ListPartsOutput{}
+	nums := make([]int, 0, len(parts))
+	for n := range parts {
+		nums = append(nums, int(n))
+	}
+	sort.Ints(nums)
+	for _, n := range nums {
+		out.Parts = append(out.Parts, types.Part{PartNumber: aws.Int32(int32(n)), Size: aws.Int64(int64(len(parts[int32(n)]))), ETag: aws.String(fmt.Sprintf(`"etag-%d"`, n))})
+	}
+	return out, nil
+}
+
+func (f *fakeS3) rememberSSE(key string, mode types.ServerSideEncryption, id *string) {
+	if f.objSSE == nil {
+		f.objSSE = map[string][2]string{}
+	}
+	f.objSSE[key] = [2]string{string(mode), aws.ToString(id)}
 }
 
 var _ Client = (*fakeS3)(nil)

@@ -23,6 +23,9 @@ type StartInfo struct {
 	Plan        Plan
 	Concurrency int
 	UploadID    string // "" for a single PutObject
+	// Resumed is the bytes an earlier run already uploaded; they will not
+	// be reported by BytesSent.
+	Resumed int64
 }
 
 // PartInfo describes an acknowledged part.

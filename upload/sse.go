@@ -117,3 +117,23 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// normalized is a stable text of the settings, for the resume journal:
+// an interrupted upload resumes only with the same encryption.
+func (s SSE) normalized() string {
+	if s.Mode == SSENone {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(s.Mode)
+	if s.KMSKeyID != "" {
+		b.WriteString(" key=" + s.KMSKeyID)
+	}
+	for _, k := range sortedKeys(s.Context) {
+		b.WriteString(" ctx:" + k + "=" + s.Context[k])
+	}
+	if s.BucketKey != nil {
+		fmt.Fprintf(&b, " bucket-key=%v", *s.BucketKey)
+	}
+	return b.String()
+}

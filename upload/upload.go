@@ -1,6 +1,7 @@
 // Package upload is the concurrent multipart engine: it plans an upload,
 // sends it through manager.Uploader over an S3 client wrapped in our own
-// decorators (progress, diagnosis), and checks what S3 stored.
+// decorators (flow control, resume, progress, checksums, diagnosis), and
+// checks what S3 stored.
 package upload
 
 import (
@@ -11,11 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/journal"
 )
 
 // DefaultConcurrency is the number of parts in flight, as the aws CLI's
@@ -36,20 +38,49 @@ type Options struct {
 	MaxParts int
 	// Diagnostics feed the explanation of failures.
 	Diagnostics Diagnostics
+	// Checksum is the algorithm of the checksums computed for every part
+	// and checked against S3's after the upload; "" = CRC64NVME.
+	Checksum checksum.Algorithm
+	// NoChecksum sends no checksums, for S3-compatible servers that reject
+	// checksum headers (--checksum-calculation when_required).
+	NoChecksum bool
+	// Journals, when set, makes file uploads resumable: progress is
+	// journaled there, a failed or interrupted upload is kept, and the next
+	// Upload of the same file to the same key resumes it. nil: a failed
+	// upload is aborted.
+	Journals *journal.Store
+	// AbortOnFailure aborts a failed upload even when it could be resumed.
+	AbortOnFailure bool
 }
 
 // Input is one object to upload.
 type Input struct {
 	Bucket, Key string
 	// Body is the source. An io.ReaderAt (an *os.File) is read in place,
-	// part by part, with no copy; Size must then be its length.
+	// part by part, with no copy; Size must then be its length. Size -1 is a
+	// stream of unknown length, buffered a part at a time.
 	Body io.Reader
 	Size int64
+	// SourcePath is the absolute path of a file source. It names the
+	// upload's journal (resume) and is checked before the upload completes:
+	// a source whose size or modification time changed is never completed.
+	SourcePath string
+	// Stop, when closed, stops starting new parts; parts in flight finish
+	// and a resumable upload is kept. Cancel ctx to stop at once.
+	Stop <-chan struct{}
 
-	SSE          SSE
-	ContentType  string
-	Metadata     map[string]string
-	StorageClass string
+	SSE                SSE
+	ContentType        string
+	Metadata           map[string]string
+	StorageClass       string
+	CacheControl       string
+	ContentDisposition string
+	ContentEncoding    string
+	ACL                string
+	Tagging            string // URL-encoded key=value&key2=value2
+	// NoOverwrite makes the write conditional (If-None-Match: *): it fails
+	// if the key already exists.
+	NoOverwrite bool
 }
 
 // Result describes the stored object.
@@ -63,6 +94,18 @@ type Result struct {
 	SSE         string // encryption S3 reports
 	KMSKeyID    string // key ARN S3 reports
 	BucketKey   bool
+	// Resumed is the bytes an earlier, interrupted run had already
+	// uploaded; they were not sent again.
+	Resumed int64
+	// Checksum is the object's checksum (base64; COMPOSITE ones end in
+	// "-N"); ChecksumVerified whether S3 reported the same one.
+	Checksum          string
+	ChecksumAlgorithm string
+	ChecksumType      string
+	ChecksumVerified  bool
+	// Notes are things the caller should tell the user (a journal set
+	// aside, an unverifiable checksum, an upload that could not resume).
+	Notes []string
 }
 
 // Uploader uploads objects. It is safe for concurrent use.
@@ -80,6 +123,9 @@ func New(client Client, opts Options) *Uploader {
 	if opts.Listener == nil {
 		opts.Listener = NopListener{}
 	}
+	if opts.Checksum == "" {
+		opts.Checksum = checksum.CRC64NVME
+	}
 	return &Uploader{client: client, opts: opts}
 }
 
@@ -88,11 +134,14 @@ func (u *Uploader) Plan(size int64) (Plan, error) {
 	return MakePlan(size, PlanOptions{Threshold: u.opts.Threshold, PartSize: u.opts.PartSize, MaxParts: u.opts.MaxParts})
 }
 
-// Upload sends in and returns what S3 stored. A failed multipart upload is
-// aborted and the returned *Error says whether the abort worked.
+// Upload sends in and returns what S3 stored. On failure the returned
+// *Error says whether the multipart upload was kept (resumable) or aborted.
 func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 	if err := in.SSE.Validate(); err != nil {
 		return Result{}, &PlanError{err.Error()}
+	}
+	if !u.opts.NoChecksum && !u.opts.Checksum.Valid() {
+		return Result{}, &PlanError{fmt.Sprintf("checksum algorithm %q is not one of CRC64NVME, CRC32, CRC32C, SHA256, SHA1", u.opts.Checksum)}
 	}
 	plan, err := u.Plan(in.Size)
 	if err != nil {
@@ -103,84 +152,18 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 	// error the cancelled parts returned after it.
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	diag := &diagnosingClient{Client: u.client, info: u.opts.Diagnostics, in: in, plan: plan, stop: stop}
-	client := Client(progressClient{Client: diag, listener: u.opts.Listener})
-	res := Result{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Plan: plan}
-
-	var out *manager.UploadOutput
-	if plan.Multipart {
-		out, err = u.multipart(ctx, client, in, plan)
-	} else {
-		out, err = u.single(ctx, client, in, plan)
+	s, err := newSession(u, in, plan, stop)
+	if err != nil {
+		return Result{}, err
 	}
+	res, err := s.run(ctx)
 	if err != nil {
 		return res, preferCause(ctx, err)
 	}
-	res.UploadID = out.UploadID
-	res.ETag = aws.ToString(out.ETag)
-	res.VersionID = aws.ToString(out.VersionID)
-	res.SSE = string(out.ServerSideEncryption)
-	res.KMSKeyID = aws.ToString(out.SSEKMSKeyId)
-	res.BucketKey = out.BucketKeyEnabled
-	if err := verifyEncryption(ctx, diag, in, &res); err != nil {
+	if err := verifyEncryption(ctx, s.diag, in, &res); err != nil {
 		return res, err
 	}
 	return res, nil
-}
-
-// single sends a source at or under the threshold as one PutObject.
-func (u *Uploader) single(ctx context.Context, client Client, in Input, plan Plan) (*manager.UploadOutput, error) {
-	u.opts.Listener.Started(StartInfo{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Plan: plan, Concurrency: 1})
-	put := putInput(in)
-	put.Body = bodyReader(in)
-	put.ContentLength = aws.Int64(in.Size)
-	o, err := client.PutObject(ctx, put)
-	if err != nil {
-		return nil, &Error{Op: "PutObject", Err: err}
-	}
-	return &manager.UploadOutput{
-		ETag: o.ETag, VersionID: o.VersionId, ServerSideEncryption: o.ServerSideEncryption,
-		SSEKMSKeyId: o.SSEKMSKeyId, BucketKeyEnabled: aws.ToBool(o.BucketKeyEnabled),
-	}, nil
-}
-
-// multipart drives manager.Uploader. We keep the parts on error
-// (LeavePartsOnError) and abort ourselves, on a detached context, so a
-// cancelled upload is still cleaned up and the abort's own failure is
-// reported rather than dropped.
-func (u *Uploader) multipart(ctx context.Context, client Client, in Input, plan Plan) (*manager.UploadOutput, error) {
-	started := startNotifier{Client: client, listener: u.opts.Listener, info: StartInfo{
-		Bucket: in.Bucket, Key: in.Key, Size: in.Size, Plan: plan, Concurrency: u.opts.Concurrency,
-	}}
-	mu := manager.NewUploader(&started, func(m *manager.Uploader) {
-		m.PartSize = plan.PartSize
-		m.Concurrency = u.opts.Concurrency
-		m.LeavePartsOnError = true
-		m.MaxUploadParts = MaxParts
-		if u.opts.MaxParts > 0 {
-			m.MaxUploadParts = int32(u.opts.MaxParts)
-		}
-	})
-	put := putInput(in)
-	put.Body = bodyReader(in)
-	out, err := mu.Upload(ctx, put)
-	if err == nil {
-		return out, nil
-	}
-	uerr := &Error{Op: "multipart upload", Err: err}
-	var mf manager.MultiUploadFailure
-	if errors.As(err, &mf) {
-		uerr.UploadID = mf.UploadID()
-		// manager wraps the cause; keep the cause as ours.
-		if cause := errors.Unwrap(err); cause != nil {
-			uerr.Err = cause
-		}
-	}
-	if uerr.UploadID != "" {
-		uerr.AbortErr = abort(ctx, u.client, in.Bucket, in.Key, uerr.UploadID)
-		uerr.Aborted = uerr.AbortErr == nil
-	}
-	return nil, uerr
 }
 
 // preferCause replaces the cause inside an *Error with the diagnosis that
@@ -248,22 +231,23 @@ func putInput(in Input) *s3.PutObjectInput {
 		p.SSEKMSEncryptionContext = aws.String(h)
 	}
 	p.BucketKeyEnabled = in.SSE.BucketKey
+	p.CacheControl = optional(in.CacheControl)
+	p.ContentDisposition = optional(in.ContentDisposition)
+	p.ContentEncoding = optional(in.ContentEncoding)
+	p.Tagging = optional(in.Tagging)
+	if in.ACL != "" {
+		p.ACL = types.ObjectCannedACL(in.ACL)
+	}
+	if in.NoOverwrite {
+		// manager copies it to CompleteMultipartUpload, where S3 checks it.
+		p.IfNoneMatch = aws.String("*")
+	}
 	return p
 }
 
-// startNotifier tells the listener the upload id as soon as S3 returns it.
-type startNotifier struct {
-	Client
-	listener Listener
-	info     StartInfo
-}
-
-func (s *startNotifier) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
-	out, err := s.Client.CreateMultipartUpload(ctx, in, optFns...)
-	if err == nil {
-		info := s.info
-		info.UploadID = aws.ToString(out.UploadId)
-		s.listener.Started(info)
+func optional(s string) *string {
+	if s == "" {
+		return nil
 	}
-	return out, err
+	return aws.String(s)
 }

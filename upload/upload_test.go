@@ -14,8 +14,11 @@ import (
 func randomBytes(n int64) []byte {
 	b := make([]byte, n)
 	r := rand.New(rand.NewPCG(uint64(n), 7))
-	for i := range b {
-		b[i] = byte(r.Uint32())
+	for i := 0; i < len(b); i += 8 {
+		v := r.Uint64()
+		for j := 0; j < 8 && i+j < len(b); j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
 	}
 	return b
 }

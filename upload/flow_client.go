@@ -1,0 +1,177 @@
+package upload
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// ErrStopped is returned for parts not started because the caller asked
+// the upload to stop (Input.Stop). Parts already in flight finish.
+var ErrStopped = errors.New("upload stopped before all parts were sent")
+
+// flowClient decides when a part may start: never after a stop request,
+// and no more at once than the adaptive limit allows, which halves when S3
+// answers SlowDown and grows back one part at a time.
+type flowClient struct {
+	Client
+	stop <-chan struct{}
+	lim  *adaptiveLimit
+}
+
+func (c *flowClient) UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	if err := c.lim.acquire(ctx, c.stop); err != nil {
+		return nil, err
+	}
+	defer c.lim.release()
+	return c.Client.UploadPart(ctx, in, append(optFns, c.lim.observe)...)
+}
+
+// adaptiveLimit is a semaphore whose size moves between 1 and max. Tokens
+// live in a channel; shrinking withholds tokens as they come back.
+type adaptiveLimit struct {
+	tokens chan struct{}
+	max    int
+	now    func() time.Time
+
+	mu        sync.Mutex
+	withheld  int // tokens taken out of circulation
+	debt      int // tokens to withhold when they come back
+	successes int
+	lastHalve time.Time
+	onChange  func(limit int)
+}
+
+// halveEvery keeps one burst of SlowDowns from halving the limit many
+// times over: the parts in that burst all saw the same overload.
+const halveEvery = time.Second
+
+func newAdaptiveLimit(max int, onChange func(int)) *adaptiveLimit {
+	l := &adaptiveLimit{tokens: make(chan struct{}, max), max: max, now: time.Now, onChange: onChange}
+	for i := 0; i < max; i++ {
+		l.tokens <- struct{}{}
+	}
+	return l
+}
+
+func (l *adaptiveLimit) acquire(ctx context.Context, stop <-chan struct{}) error {
+	select {
+	case <-stop:
+		return ErrStopped
+	default:
+	}
+	select {
+	case <-l.tokens:
+	case <-stop:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select { // a stop that raced with the token wins: send nothing new
+	case <-stop:
+		l.release()
+		return ErrStopped
+	default:
+		return nil
+	}
+}
+
+func (l *adaptiveLimit) release() {
+	l.mu.Lock()
+	if l.debt > 0 {
+		l.debt--
+		l.withheld++
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
+	l.tokens <- struct{}{}
+}
+
+// limit is the current number of parts allowed at once.
+func (l *adaptiveLimit) limit() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.max - l.withheld - l.debt
+}
+
+// slowDown halves the limit (not below 1).
+func (l *adaptiveLimit) slowDown() {
+	l.mu.Lock()
+	now := l.now()
+	cur := l.max - l.withheld - l.debt
+	if cur <= 1 || now.Sub(l.lastHalve) < halveEvery {
+		l.mu.Unlock()
+		return
+	}
+	l.lastHalve = now
+	l.debt += cur - cur/2
+	l.successes = 0
+	next := cur / 2
+	l.mu.Unlock()
+	if l.onChange != nil {
+		l.onChange(next)
+	}
+}
+
+// success grows the limit by one after a full limit's worth of parts
+// succeeded since the last change.
+func (l *adaptiveLimit) success() {
+	l.mu.Lock()
+	cur := l.max - l.withheld - l.debt
+	if cur >= l.max {
+		l.mu.Unlock()
+		return
+	}
+	l.successes++
+	if l.successes < cur {
+		l.mu.Unlock()
+		return
+	}
+	l.successes = 0
+	grew := false
+	switch {
+	case l.debt > 0:
+		l.debt--
+	case l.withheld > 0:
+		l.withheld--
+		grew = true
+	}
+	next := l.max - l.withheld - l.debt
+	l.mu.Unlock()
+	if grew {
+		l.tokens <- struct{}{}
+	}
+	if l.onChange != nil {
+		l.onChange(next)
+	}
+}
+
+// observe is a per-request option that watches every attempt's HTTP status,
+// retries included (the SDK retries SlowDown inside one UploadPart call).
+func (l *adaptiveLimit) observe(o *s3.Options) {
+	o.HTTPClient = statusObserver{next: o.HTTPClient, l: l}
+}
+
+type statusObserver struct {
+	next aws.HTTPClient
+	l    *adaptiveLimit
+}
+
+func (s statusObserver) Do(req *http.Request) (*http.Response, error) {
+	resp, err := s.next.Do(req)
+	if err == nil {
+		switch {
+		case resp.StatusCode == http.StatusServiceUnavailable:
+			s.l.slowDown()
+		case resp.StatusCode < 300:
+			s.l.success()
+		}
+	}
+	return resp, err
+}

@@ -1,0 +1,219 @@
+package upload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploader-dev/uploader/internal/checksum"
+	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/journal"
+	"github.com/uploader-dev/uploader/internal/size"
+)
+
+// resumeState is what an earlier run proved uploaded: its upload id and
+// the parts S3 still has with the recorded size, ETag and checksum.
+type resumeState struct {
+	uploadID string
+	done     map[int32]journal.Part
+}
+
+func (r *resumeState) bytes() int64 {
+	var n int64
+	for _, p := range r.done {
+		n += p.Size
+	}
+	return n
+}
+
+// settings are what a journal's parts depend on.
+func (s *session) settings() journal.Settings {
+	ck := "none"
+	if !s.opts.NoChecksum {
+		ck = string(s.opts.Checksum) + "/" + checksumType(s.opts.Checksum)
+	}
+	return journal.Settings{Size: s.src.size, ModTime: s.src.modTime, PartSize: s.plan.PartSize, SSE: s.in.SSE.normalized(), Checksum: ck}
+}
+
+func checksumType(a checksum.Algorithm) string {
+	if a.FullObject() {
+		return string(types.ChecksumTypeFullObject)
+	}
+	return string(types.ChecksumTypeComposite)
+}
+
+// reconcile reads the journal and checks it against S3. It returns a
+// Result when an earlier run already completed the object, sets s.prior
+// when there is an upload to resume, and otherwise leaves a fresh start.
+func (s *session) reconcile(ctx context.Context) (*Result, error) {
+	rec, err := s.jr.Load()
+	var corrupt *journal.CorruptError
+	switch {
+	case errors.As(err, &corrupt):
+		s.note("%v; starting a new upload", err)
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case rec == nil:
+		return nil, nil
+	}
+	if ok, why := rec.Matches(s.settings()); !ok {
+		aerr := abort(ctx, s.base, s.in.Bucket, s.in.Key, rec.UploadID)
+		if aerr != nil && diagnose.ErrorCode(aerr) != "NoSuchUpload" {
+			s.note("the interrupted upload %s no longer matches (%s) and could not be aborted: %v", rec.UploadID, why, aerr)
+		} else {
+			s.note("the interrupted upload %s no longer matches (%s): aborted it, starting over", rec.UploadID, why)
+		}
+		return nil, s.jr.Remove()
+	}
+	listed, err := s.listParts(ctx, rec.UploadID)
+	if diagnose.ErrorCode(err) == "NoSuchUpload" {
+		res, err := s.alreadyComplete(ctx, rec)
+		if err != nil || res != nil {
+			if res != nil {
+				err = s.jr.Remove()
+			}
+			return res, err
+		}
+		s.note("the interrupted upload %s no longer exists on S3 (aborted, or expired by a lifecycle rule): starting over", rec.UploadID)
+		return nil, s.jr.Remove()
+	}
+	if err != nil {
+		return nil, s.diag.explain(ctx, "ListParts", 0, err)
+	}
+	prior := &resumeState{uploadID: rec.UploadID, done: map[int32]journal.Part{}}
+	for _, p := range rec.SortedParts() {
+		ok, err := s.partStillGood(p, listed[p.Number])
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			prior.done[p.Number] = p
+		}
+	}
+	s.prior = prior
+	s.note("resuming upload %s: %d of %d parts (%s) already uploaded", rec.UploadID, len(prior.done), s.plan.Parts, size.Format(prior.bytes()))
+	return nil, nil
+}
+
+// partStillGood: a journaled part counts only if S3 lists it with the
+// recorded size and ETag and, where S3 lists part checksums, the checksum
+// of the local bytes now.
+func (s *session) partStillGood(p journal.Part, listed *types.Part) (bool, error) {
+	if listed == nil || aws.ToInt64(listed.Size) != p.Size || aws.ToString(listed.ETag) != p.ETag {
+		return false, nil
+	}
+	if p.Size != s.plan.PartLen(int(p.Number)) {
+		return false, nil
+	}
+	if s.opts.NoChecksum {
+		return true, nil
+	}
+	if p.Checksum == "" {
+		return false, nil // we need it for the object checksum: send again
+	}
+	server := checksum.FromPart(*listed, s.opts.Checksum)
+	if server == "" {
+		return true, nil // the server lists none (moto): size, ETag and the unchanged source must do
+	}
+	ra, ok := s.in.Body.(io.ReaderAt)
+	if !ok {
+		return false, nil
+	}
+	local, err := checksum.Sum(s.opts.Checksum, io.NewSectionReader(ra, int64(p.Number-1)*s.plan.PartSize, p.Size))
+	if err != nil {
+		return false, fmt.Errorf("reading part %d of %s to check it: %w", p.Number, s.src.path, err)
+	}
+	if checksum.Encode(local) != server || p.Checksum != server {
+		s.note("part %d on S3 differs from the source's bytes: sending it again", p.Number)
+		return false, nil
+	}
+	return true, nil
+}
+
+// listParts returns every part S3 has for the upload, by number.
+func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*types.Part, error) {
+	out := map[int32]*types.Part{}
+	in := &s3.ListPartsInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), UploadId: aws.String(uploadID)}
+	for {
+		page, err := s.base.ListParts(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for i := range page.Parts {
+			p := page.Parts[i]
+			out[aws.ToInt32(p.PartNumber)] = &p
+		}
+		if !aws.ToBool(page.IsTruncated) || page.NextPartNumberMarker == nil {
+			return out, nil
+		}
+		in.PartNumberMarker = page.NextPartNumberMarker
+	}
+}
+
+// alreadyComplete handles a crash between CompleteMultipartUpload and the
+// journal's removal: the upload is gone, and the object is there if it has
+// the source's size and checksum. Without a usable checksum from the
+// server, an object with the right size and part count written after the
+// upload began is taken as ours, and said to be unverified.
+func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Result, error) {
+	head, err := s.base.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		if diagnose.HTTPStatus(err) == 404 {
+			return nil, nil
+		}
+		return nil, s.diag.explain(ctx, "HeadObject", 0, err)
+	}
+	if aws.ToInt64(head.ContentLength) != s.src.size || len(rec.Parts) != s.plan.Parts {
+		return nil, nil
+	}
+	res := &Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.src.size, Plan: s.plan, UploadID: rec.UploadID,
+		ETag: aws.ToString(head.ETag), VersionID: aws.ToString(head.VersionId), Resumed: s.src.size,
+		SSE: string(head.ServerSideEncryption), KMSKeyID: aws.ToString(head.SSEKMSKeyId), BucketKey: aws.ToBool(head.BucketKeyEnabled)}
+	if !s.opts.NoChecksum {
+		expected, ok := journalChecksum(s.opts.Checksum, rec)
+		got := checksumOf(head.ChecksumCRC64NVME, head.ChecksumCRC32, head.ChecksumCRC32C, head.ChecksumSHA256, head.ChecksumSHA1)[s.opts.Checksum]
+		res.ChecksumAlgorithm, res.ChecksumType, res.Checksum = string(s.opts.Checksum), checksumType(s.opts.Checksum), expected
+		if ok && wellFormed(s.opts.Checksum, got) {
+			if got != expected {
+				return nil, nil // someone else's object: upload ours again
+			}
+			res.ChecksumVerified = true
+			res.Notes = []string{fmt.Sprintf("the interrupted upload %s had already completed: nothing to send", rec.UploadID)}
+			return res, nil
+		}
+	}
+	tag := aws.ToString(head.ETag)
+	if head.LastModified == nil || head.LastModified.Before(rec.Created.Truncate(1e9)) || !strings.HasSuffix(strings.Trim(tag, `"`), fmt.Sprintf("-%d", s.plan.Parts)) {
+		return nil, nil
+	}
+	res.Notes = []string{fmt.Sprintf("the interrupted upload %s had already completed (same size and part count, written after it began; the server reports no usable checksum, so the bytes were not verified): nothing to send", rec.UploadID)}
+	return res, nil
+}
+
+// journalChecksum derives the object checksum from the journal's parts.
+func journalChecksum(alg checksum.Algorithm, rec *journal.Record) (string, bool) {
+	parts := rec.SortedParts()
+	sums := make([]checksum.Part, 0, len(parts))
+	for i, p := range parts {
+		b, err := checksum.Decode(p.Checksum)
+		if err != nil || p.Number != int32(i+1) || p.Checksum == "" {
+			return "", false
+		}
+		sums = append(sums, checksum.Part{Sum: b, Size: p.Size})
+	}
+	if !alg.FullObject() {
+		return checksum.Composite(alg, sums), true
+	}
+	full, err := checksum.FullObject(alg, sums)
+	if err != nil {
+		return "", false
+	}
+	return checksum.Encode(full), true
+}
