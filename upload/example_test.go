@@ -11,6 +11,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 
@@ -25,6 +26,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/journal"
 	"github.com/uploader-dev/uploader/preflight"
 	"github.com/uploader-dev/uploader/upload"
 )
@@ -74,7 +76,8 @@ func Example_fromAWSConfig() {
 	res, err := u.Upload(ctx, upload.Input{
 		Bucket: "backups", Key: "db.tar",
 		Body: f, Size: fi.Size(), // an *os.File is read in place, part by part
-		SSE: sse,
+		SourcePath: f.Name(), // never complete from a file that changed meanwhile
+		SSE:        sse,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -208,6 +211,65 @@ func Example_diagnosis() {
 	// aborted: true
 }
 
+// cancelAfterFirstPart is a Listener that cancels the upload's context
+// once S3 has acknowledged a part, as Ctrl-C would.
+type cancelAfterFirstPart struct {
+	upload.NopListener
+	cancel context.CancelFunc
+}
+
+func (c cancelAfterFirstPart) PartDone(upload.PartInfo) { c.cancel() }
+
+// With Options.Journals, a file upload that is cancelled (or fails) is kept
+// and journaled; running the same upload again sends only the parts S3
+// does not have. (journal is internal to this module too; embedders get
+// the same behaviour through the uploader CLI's state folder.)
+func Example_resume() {
+	dir, err := os.MkdirTemp("", "resume-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "db.tar")
+	if err := os.WriteFile(src, make([]byte, 12<<20), 0o600); err != nil {
+		fmt.Println(err)
+		return
+	}
+	journals, err := journal.Open(filepath.Join(dir, "state"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	client := newMemS3()
+	run := func(ctx context.Context, l upload.Listener) (upload.Result, error) {
+		f, err := os.Open(src)
+		if err != nil {
+			return upload.Result{}, err
+		}
+		defer f.Close()
+		u := upload.New(client, upload.Options{PartSize: 5 << 20, Concurrency: 1, Journals: journals, Listener: l})
+		return u.Upload(ctx, upload.Input{Bucket: "backups", Key: "db.tar", Body: f, Size: 12 << 20, SourcePath: src})
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = run(ctx, cancelAfterFirstPart{cancel: cancel})
+	var ue *upload.Error
+	if errors.As(err, &ue) {
+		fmt.Printf("first run: cancelled=%v, upload %s kept=%v\n", errors.Is(err, context.Canceled), ue.UploadID, ue.Kept)
+	}
+
+	res, err := run(context.Background(), nil)
+	if err != nil {
+		fmt.Println("second run:", err)
+		return
+	}
+	fmt.Printf("second run: upload %s completed, %d MiB resumed, %d MiB sent\n", res.UploadID, res.Resumed>>20, (res.Size-res.Resumed)>>20)
+	// Output:
+	// first run: cancelled=true, upload upload-1 kept=true
+	// second run: upload upload-1 completed, 5 MiB resumed, 7 MiB sent
+}
+
 // accessDenied is S3's bare 403 as the SDK returns it.
 func accessDenied(op string) error {
 	return &smithy.OperationError{ServiceID: "S3", OperationName: op, Err: &awshttp.ResponseError{
@@ -281,7 +343,10 @@ func (m *memS3) CreateMultipartUpload(_ context.Context, in *s3.CreateMultipartU
 	return &s3.CreateMultipartUploadOutput{Bucket: in.Bucket, Key: in.Key, UploadId: aws.String(id), ServerSideEncryption: mode, SSEKMSKeyId: key}, nil
 }
 
-func (m *memS3) UploadPart(_ context.Context, in *s3.UploadPartInput, _ ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+func (m *memS3) UploadPart(ctx context.Context, in *s3.UploadPartInput, _ ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // as the SDK fails a request on a cancelled context
+	}
 	n := aws.ToInt32(in.PartNumber)
 	if m.failPart != nil {
 		if err := m.failPart(n); err != nil {
