@@ -50,9 +50,7 @@ func TestCpRunsPreflight(t *testing.T) {
 			if objectExists(t, key) {
 				t.Fatal("an object was stored after a preflight FAIL")
 			}
-			if ups := listUploads(t); len(ups) != 0 {
-				t.Fatalf("%d multipart uploads left behind", len(ups))
-			}
+			noUploadsLeft(t, key)
 		})
 	}
 }

@@ -63,10 +63,18 @@ func TestCpNoDecrypt(t *testing.T) {
 	if objectExists(t, bigKey) {
 		t.Fatal("a failed upload left a completed object")
 	}
-	for _, u := range listUploads(t) {
-		if aws.ToString(u.Key) == bigKey {
-			t.Fatalf("the failed upload %s was not aborted", aws.ToString(u.UploadId))
-		}
+	// A permission failure keeps the upload for a rerun after the fix, and
+	// says how to drop it instead; `uploads abort` does.
+	if !strings.Contains(r.Stderr, "rerun the same command to resume") || !strings.Contains(r.Stderr, "uploader uploads abort") {
+		t.Fatalf("stderr does not say how to resume or abort:\n%s", r.Stderr)
+	}
+	kept := uploadsFor(t, bigKey)
+	if len(kept) != 1 {
+		t.Fatalf("%d uploads kept for the key, want 1", len(kept))
+	}
+	ab := runCLI(t, stack.NoDecrypt, "uploads", "abort", target(bigKey), "--upload-id", kept[0])
+	if ab.Code != 0 || len(uploadsFor(t, bigKey)) != 0 {
+		t.Fatalf("uploads abort did not remove the upload: %s", ab)
 	}
 }
 
@@ -116,4 +124,16 @@ func totalRequests(c teststack.Counts) int {
 		n += v.Requests
 	}
 	return n
+}
+
+// uploadsFor lists the ids of the unfinished uploads of key.
+func uploadsFor(t *testing.T, key string) []string {
+	t.Helper()
+	var ids []string
+	for _, u := range listUploads(t) {
+		if aws.ToString(u.Key) == key {
+			ids = append(ids, aws.ToString(u.UploadId))
+		}
+	}
+	return ids
 }

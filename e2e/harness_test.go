@@ -29,6 +29,9 @@ var (
 	stack     *teststack.Stack
 	binary    string // the uploader built for this run
 	buildRoot string
+	// stateHome is XDG_STATE_HOME for every run: resume journals go under
+	// it, never into the developer's own state folder.
+	stateHome string
 )
 
 func TestMain(m *testing.M) {
@@ -44,6 +47,7 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(buildRoot)
 	binary = filepath.Join(buildRoot, "uploader")
+	stateHome = filepath.Join(buildRoot, "state")
 	build := exec.Command("go", "build", "-o", binary, "../cmd/uploader")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -87,7 +91,7 @@ func runCLIEnv(t *testing.T, u teststack.User, env []string, args ...string) cli
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(stack.Env(u), env...)
+	cmd.Env = append(append(stack.Env(u), "XDG_STATE_HOME="+stateHome), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -216,7 +220,7 @@ type runningCLI struct {
 func startCLI(t *testing.T, u teststack.User, args ...string) *runningCLI {
 	t.Helper()
 	r := &runningCLI{cmd: exec.Command(binary, args...)}
-	r.cmd.Env = stack.Env(u)
+	r.cmd.Env = append(stack.Env(u), "XDG_STATE_HOME="+stateHome)
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -89,11 +89,28 @@ func (c *checksumClient) UploadPart(ctx context.Context, in *s3.UploadPartInput,
 	if err != nil {
 		return out, err
 	}
-	if got := checksum.FromUploadPart(out, c.alg); got != "" && got != b64 {
+	switch got := checksum.FromUploadPart(out, c.alg); {
+	case got == "":
+		// manager copies the output's checksum into Complete's part list,
+		// which some servers require for a checksummed upload.
+		setPartOutputChecksum(out, c.alg, b64)
+	case got != b64:
 		return out, &ChecksumError{What: fmt.Sprintf("part %d", aws.ToInt32(in.PartNumber)), Local: b64, Remote: got}
 	}
 	c.sums.add(aws.ToInt32(in.PartNumber), sum, n)
 	return out, nil
+}
+
+// PutObject sends the object's checksum; S3 refuses the object if its
+// bytes do not match (BadDigest).
+func (c *checksumClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	sum, _, err := sumSeekable(c.alg, in.Body)
+	if err != nil {
+		return nil, fmt.Errorf("checksum of the object: %w", err)
+	}
+	c.expected = checksum.Encode(sum)
+	checksum.SetPutObject(in, c.alg, c.expected)
+	return c.Client.PutObject(ctx, in, optFns...)
 }
 
 func (c *checksumClient) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error) {

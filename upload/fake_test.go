@@ -253,6 +253,7 @@ var _ Client = (*fakeS3)(nil)
 // countingListener sums reported bytes and checks they never exceed max.
 type countingListener struct {
 	mu      sync.Mutex
+	retries int
 	bytes   int64
 	parts   int
 	started []StartInfo
@@ -266,6 +267,11 @@ func (l *countingListener) Started(s StartInfo) {
 func (l *countingListener) BytesSent(n int64) {
 	l.mu.Lock()
 	l.bytes += n
+	l.mu.Unlock()
+}
+func (l *countingListener) Retrying(RetryInfo) {
+	l.mu.Lock()
+	l.retries++
 	l.mu.Unlock()
 }
 func (l *countingListener) PartDone(PartInfo) {

@@ -14,6 +14,16 @@ type Listener interface {
 	BytesSent(n int64)
 	// PartDone is called when S3 acknowledged a part.
 	PartDone(PartInfo)
+	// Retrying is called when a request is sent again after a transient
+	// failure (the SDK's retryer decides and waits; this only reports).
+	Retrying(RetryInfo)
+}
+
+// RetryInfo describes a retried request.
+type RetryInfo struct {
+	Part    int32  // part number; 0 for a single PutObject
+	Attempt int    // 2 for the first retry
+	Reason  string // why the previous attempt failed, e.g. "503 Service Unavailable"
 }
 
 // StartInfo describes an upload about to send data.
@@ -38,6 +48,7 @@ type PartInfo struct {
 // NopListener ignores every event.
 type NopListener struct{}
 
-func (NopListener) Started(StartInfo) {}
-func (NopListener) BytesSent(int64)   {}
-func (NopListener) PartDone(PartInfo) {}
+func (NopListener) Started(StartInfo)  {}
+func (NopListener) BytesSent(int64)    {}
+func (NopListener) PartDone(PartInfo)  {}
+func (NopListener) Retrying(RetryInfo) {}

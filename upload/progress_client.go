@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
 // progressClient reports bytes as the HTTP transport sends them, not as the
@@ -18,10 +20,11 @@ import (
 type progressClient struct {
 	Client
 	listener Listener
+	limit    *ratelimit.Limiter // --max-bandwidth; nil = unlimited
 }
 
 func (c progressClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener}
+	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener, rate: c.limit}
 	out, err := c.Client.PutObject(ctx, in, append(optFns, t.wrapHTTPClient)...)
 	if err == nil {
 		t.finish()
@@ -30,7 +33,7 @@ func (c progressClient) PutObject(ctx context.Context, in *s3.PutObjectInput, op
 }
 
 func (c progressClient) UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
-	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener}
+	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener, rate: c.limit, part: aws.ToInt32(in.PartNumber)}
 	if t.limit == 0 {
 		t.limit = bodyLen(in.Body)
 	}
@@ -52,12 +55,35 @@ func bodyLen(r io.Reader) int64 {
 	return 0
 }
 
-// sendTracker counts one object's or part's bytes across attempts.
+// sendTracker counts one object's or part's bytes across attempts, and
+// tells the listener about each retry.
 type sendTracker struct {
 	mu       sync.Mutex
 	limit    int64 // the body's length: the transport also sends chunk framing and trailers
 	reported int64 // high-water mark across attempts
 	listener Listener
+	rate     *ratelimit.Limiter
+	part     int32 // 0 for PutObject
+
+	attempts int
+	lastFail string // why the previous attempt failed
+}
+
+// attempt records the start of an attempt; from the second on it is a retry.
+func (t *sendTracker) attempt() {
+	t.mu.Lock()
+	t.attempts++
+	n, why := t.attempts, t.lastFail
+	t.mu.Unlock()
+	if n > 1 {
+		t.listener.Retrying(RetryInfo{Part: t.part, Attempt: n, Reason: why})
+	}
+}
+
+func (t *sendTracker) failed(why string) {
+	t.mu.Lock()
+	t.lastFail = why
+	t.mu.Unlock()
 }
 
 // wrapHTTPClient is a per-request option: it wraps this request's HTTP
@@ -88,16 +114,27 @@ type countingHTTPClient struct {
 }
 
 func (c countingHTTPClient) Do(req *http.Request) (*http.Response, error) {
+	c.t.attempt()
 	if req.Body != nil && req.Body != http.NoBody {
-		req.Body = &countingBody{ReadCloser: req.Body, t: c.t}
+		req.Body = &countingBody{ReadCloser: req.Body, t: c.t, ctx: req.Context()}
 	}
-	return c.next.Do(req)
+	resp, err := c.next.Do(req)
+	switch {
+	case err != nil:
+		c.t.failed(err.Error())
+	case resp.StatusCode >= 300:
+		c.t.failed(resp.Status)
+	}
+	return resp, err
 }
 
-// countingBody counts one attempt's bytes from zero.
+// countingBody counts one attempt's bytes from zero, and holds the
+// transport to --max-bandwidth: the limit applies to bytes on the wire, not
+// to the SDK's reads for hashing and signing.
 type countingBody struct {
 	io.ReadCloser
 	t   *sendTracker
+	ctx context.Context
 	pos int64
 }
 
@@ -106,6 +143,9 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	if n > 0 {
 		b.pos += int64(n)
 		b.t.advance(b.pos)
+		if werr := b.t.rate.Wait(b.ctx, n); werr != nil && err == nil {
+			err = werr
+		}
 	}
 	return n, err
 }

@@ -63,7 +63,11 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 	case rec == nil:
 		return nil, nil
 	}
-	if ok, why := rec.Matches(s.settings()); !ok {
+	ok, why := rec.Matches(s.settings())
+	if s.opts.NoResume {
+		ok, why = false, "a new upload was asked for"
+	}
+	if !ok {
 		aerr := abort(ctx, s.base, s.in.Bucket, s.in.Key, rec.UploadID)
 		if aerr != nil && diagnose.ErrorCode(aerr) != "NoSuchUpload" {
 			s.note("the interrupted upload %s no longer matches (%s) and could not be aborted: %v", rec.UploadID, why, aerr)

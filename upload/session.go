@@ -14,6 +14,7 @@ import (
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/journal"
+	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
 // session is one Upload: the plan, the decorators around the client, and
@@ -71,7 +72,7 @@ func (s *session) chain() Client {
 		s.ck = &checksumClient{Client: c, alg: s.opts.Checksum, sums: s.sums}
 		c = s.ck
 	}
-	c = progressClient{Client: c, listener: s.opts.Listener}
+	c = progressClient{Client: c, listener: s.opts.Listener, limit: ratelimit.New(s.opts.MaxBandwidth)}
 	if s.jr != nil {
 		c = &resumeClient{Client: c, s: s}
 	}

@@ -51,6 +51,12 @@ type Options struct {
 	Journals *journal.Store
 	// AbortOnFailure aborts a failed upload even when it could be resumed.
 	AbortOnFailure bool
+	// NoResume starts a new upload even when a journal could resume one;
+	// the journal's upload is aborted.
+	NoResume bool
+	// MaxBandwidth limits the bytes per second sent, over all parts;
+	// 0 = unlimited.
+	MaxBandwidth int64
 }
 
 // Input is one object to upload.

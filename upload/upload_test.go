@@ -60,6 +60,9 @@ func TestUploadPaths(t *testing.T) {
 			if l.bytes != tt.size {
 				t.Fatalf("progress reported %d bytes, want %d", l.bytes, tt.size)
 			}
+			if sent := len(tt.wantCalls) - countCalls(tt.wantCalls, "Create") - countCalls(tt.wantCalls, "Complete"); l.retries != sent {
+				t.Fatalf("%d retries reported for %d requests each sent twice", l.retries, sent)
+			}
 			if res.SSE != SSEKMS || res.KMSKeyID == "" {
 				t.Fatalf("result encryption %q %q", res.SSE, res.KMSKeyID)
 			}

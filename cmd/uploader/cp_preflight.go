@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -14,22 +12,22 @@ import (
 
 // cpPreflight runs the checks before cp sends data. A FAIL stops cp with
 // exit 3 before any data moves; WARNs are shown and the upload goes on.
-func cpPreflight(ctx context.Context, g *globalOptions, cfg aws.Config, job *cpJob, events *jsonEvents) (preflight.Report, error) {
+func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob, events *jsonEvents) (preflight.Report, error) {
 	po := preflight.Options{
 		Bucket: job.target.Bucket, Key: job.target.Key,
 		SSE: job.input.SSE, Plan: job.plan, Concurrency: job.opts.Concurrency,
 		Canary: true, Region: cfg.Region,
 	}
-	if job.src != "-" {
-		abs, err := filepath.Abs(job.src)
-		if err != nil {
-			return preflight.Report{}, usagef(err)
-		}
-		po.Source = abs
-	}
+	po.Source = job.absPath
+	// Preflight sends no data: the first signal stops it at once.
+	ctx, cancel := intr.stopContext()
+	defer cancel()
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
-		return rep, cpFailure(ctx, err)
+		if sig := intr.signal(); sig != nil {
+			return rep, &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %v during the preflight: %w", sig, err)}
+		}
+		return rep, err
 	}
 	if events != nil {
 		events.emit(preflightEvent{Event: "preflight", Report: rep})

@@ -45,12 +45,25 @@ type startEvent struct {
 	Parts       int    `json:"parts,omitempty"`
 	Concurrency int    `json:"concurrency"`
 	UploadID    string `json:"upload_id,omitempty"`
+	// ResumedBytes were uploaded by an earlier run and are not sent again.
+	ResumedBytes int64 `json:"resumed_bytes"`
 }
 
 func (j *jsonEvents) Started(s upload.StartInfo) {
 	j.emit(startEvent{Event: "start", Source: j.source, Target: j.target, Size: s.Size,
 		Multipart: s.Plan.Multipart, PartSize: s.Plan.PartSize, Parts: s.Plan.Parts,
-		Concurrency: s.Concurrency, UploadID: s.UploadID})
+		Concurrency: s.Concurrency, UploadID: s.UploadID, ResumedBytes: s.Resumed})
+}
+
+type retryEvent struct {
+	Event   string `json:"event"` // "retry"
+	Part    int32  `json:"part"`  // 0 for a single-request upload
+	Attempt int    `json:"attempt"`
+	Reason  string `json:"reason"`
+}
+
+func (j *jsonEvents) Retrying(r upload.RetryInfo) {
+	j.emit(retryEvent{Event: "retry", Part: r.Part, Attempt: r.Attempt, Reason: r.Reason})
 }
 
 type progressEvent struct {
@@ -76,21 +89,27 @@ func (j *jsonEvents) BytesSent(n int64) {
 }
 
 type resultEvent struct {
-	Event           string              `json:"event"`  // "result"
-	Status          string              `json:"status"` // ok, failed, interrupted
-	Target          string              `json:"target"`
-	Bytes           int64               `json:"bytes"`
-	DurationSeconds float64             `json:"duration_seconds"`
-	ETag            string              `json:"etag,omitempty"`
-	VersionID       string              `json:"version_id,omitempty"`
-	UploadID        string              `json:"upload_id,omitempty"`
-	SSE             string              `json:"sse,omitempty"`
-	KMSKeyID        string              `json:"kms_key_id,omitempty"`
-	ExitCode        int                 `json:"exit_code"`
-	Error           string              `json:"error,omitempty"`
-	Diagnosis       *diagnose.Diagnosis `json:"diagnosis,omitempty"`
-	UploadKept      bool                `json:"upload_kept,omitempty"`
-	UploadAborted   bool                `json:"upload_aborted,omitempty"`
+	Event             string              `json:"event"`  // "result"
+	Status            string              `json:"status"` // ok, failed, interrupted
+	Target            string              `json:"target"`
+	Bytes             int64               `json:"bytes"`
+	DurationSeconds   float64             `json:"duration_seconds"`
+	ETag              string              `json:"etag,omitempty"`
+	VersionID         string              `json:"version_id,omitempty"`
+	UploadID          string              `json:"upload_id,omitempty"`
+	SSE               string              `json:"sse,omitempty"`
+	KMSKeyID          string              `json:"kms_key_id,omitempty"`
+	Checksum          string              `json:"checksum,omitempty"`
+	ChecksumAlgorithm string              `json:"checksum_algorithm,omitempty"`
+	ChecksumType      string              `json:"checksum_type,omitempty"`
+	ChecksumVerified  bool                `json:"checksum_verified"`
+	ResumedBytes      int64               `json:"resumed_bytes"`
+	Notes             []string            `json:"notes,omitempty"`
+	ExitCode          int                 `json:"exit_code"`
+	Error             string              `json:"error,omitempty"`
+	Diagnosis         *diagnose.Diagnosis `json:"diagnosis,omitempty"`
+	UploadKept        bool                `json:"upload_kept,omitempty"`
+	UploadAborted     bool                `json:"upload_aborted,omitempty"`
 }
 
 func (j *jsonEvents) result(r resultEvent) {
@@ -116,5 +135,10 @@ func (ls listeners) BytesSent(n int64) {
 func (ls listeners) PartDone(p upload.PartInfo) {
 	for _, l := range ls {
 		l.PartDone(p)
+	}
+}
+func (ls listeners) Retrying(r upload.RetryInfo) {
+	for _, l := range ls {
+		l.Retrying(r)
 	}
 }

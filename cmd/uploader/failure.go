@@ -45,11 +45,11 @@ func uploadFate(ue *upload.Error, job *cpJob) string {
 	abortCmd := fmt.Sprintf("aws s3api abort-multipart-upload --bucket %s --key %s --upload-id %s", job.target.Bucket, shellQuote(job.target.Key), ue.UploadID)
 	switch {
 	case ue.Aborted:
-		return fmt.Sprintf("The multipart upload %s was aborted: no parts are left behind. After the fix, run the same command again.", ue.UploadID)
+		return fmt.Sprintf("The multipart upload %s was aborted (%s): no parts are left behind.", ue.UploadID, whyAborted(job))
 	case ue.AbortErr != nil:
 		return fmt.Sprintf("The multipart upload %s could not be aborted (%v); its parts are stored and billed until you abort it:\n  %s", ue.UploadID, ue.AbortErr, abortCmd)
 	}
-	return fmt.Sprintf("The multipart upload %s was kept. To drop it instead:\n  %s", ue.UploadID, abortCmd)
+	return fmt.Sprintf("The multipart upload %s was kept, with its progress journaled: rerun the same command to resume it (only the missing parts are sent). To drop it instead:\n  uploader uploads abort %s --upload-id %s", ue.UploadID, job.target, ue.UploadID)
 }
 
 func shellQuote(s string) string {
@@ -59,4 +59,14 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func whyAborted(job *cpJob) string {
+	switch {
+	case job.src == "-":
+		return "stdin cannot be resumed"
+	case job.opts.AbortOnFailure:
+		return "--abort-on-failure"
+	}
+	return "it could not be resumed"
 }

@@ -142,7 +142,7 @@ func runPreflightCmd(cmd *cobra.Command, g *globalOptions, o *preflightOptions, 
 	}
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
-		return cpFailure(ctx, err) // cancelled: the exit code of the signal
+		return signalFailure(ctx, err) // cancelled: the exit code of the signal
 	}
 	if o.asJSON {
 		enc := json.NewEncoder(g.stdout)

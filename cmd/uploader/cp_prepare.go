@@ -1,0 +1,228 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/uploader-dev/uploader/internal/awsconfig"
+	"github.com/uploader-dev/uploader/internal/checksum"
+	"github.com/uploader-dev/uploader/internal/s3url"
+	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/upload"
+)
+
+// prepare validates flags, the profile's s3 settings and the source before
+// any request. Every error is a usage error (exit 2).
+func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst string) (*cpJob, func(), error) {
+	sse, err := o.sse.sse(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta, err := upload.ParseMetadata(o.metadata)
+	if err != nil {
+		return nil, nil, usagef(err)
+	}
+	opts, err := o.transferOptions(cmd, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	job := &cpJob{src: src, opts: opts}
+	cleanup := func() {}
+	base := ""
+	if src == "-" {
+		job.body, job.size = os.Stdin, -1
+	} else {
+		if cmd.Flags().Changed("expected-size") {
+			return nil, nil, usagef(errors.New("--expected-size is for stdin (-); a file's size is known"))
+		}
+		f, fi, err := openSource(src)
+		if err != nil {
+			return nil, nil, usagef(err)
+		}
+		cleanup = func() { f.Close() }
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			cleanup()
+			return nil, nil, usagef(err)
+		}
+		job.body, job.size, job.absPath, base = f, fi.Size(), abs, filepath.Base(src)
+	}
+	if job.target, err = s3url.ParseObject(dst, base); err != nil {
+		cleanup()
+		return nil, nil, usagef(err)
+	}
+	if err := o.streamPartSize(job); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if job.plan, err = upload.MakePlan(job.size, upload.PlanOptions{Threshold: job.opts.Threshold, PartSize: job.opts.PartSize}); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	contentType := o.contentType
+	if contentType == "" {
+		contentType = mime.TypeByExtension(filepath.Ext(job.target.Key))
+	}
+	if o.acl != "" && strings.ContainsAny(o.acl, " ,") {
+		cleanup()
+		return nil, nil, usagef(fmt.Errorf("--acl %q is not a canned ACL: use one of private, public-read, authenticated-read, bucket-owner-read, bucket-owner-full-control", o.acl))
+	}
+	job.input = upload.Input{
+		Bucket: job.target.Bucket, Key: job.target.Key, Body: job.body, Size: job.size,
+		SourcePath: job.absPath,
+		SSE:        sse, ContentType: contentType, Metadata: meta, StorageClass: o.storageClass,
+		CacheControl: o.cacheControl, ContentDisposition: o.contentDisposition, ContentEncoding: o.contentEncoding,
+		ACL: o.acl, Tagging: o.tagging, NoOverwrite: o.noOverwrite,
+	}
+	return job, cleanup, nil
+}
+
+// transferOptions merges the profile's s3 block (as the aws CLI reads it)
+// with the flags, which win.
+func (o *cpOptions) transferOptions(cmd *cobra.Command, g *globalOptions) (upload.Options, error) {
+	set, err := awsconfig.LoadS3Settings(g.profile)
+	if err != nil {
+		return upload.Options{}, usagef(err)
+	}
+	opts := upload.Options{
+		Threshold: set.MultipartThreshold, PartSize: set.MultipartChunksize,
+		Concurrency: upload.DefaultConcurrency, MaxBandwidth: set.MaxBandwidth,
+		AbortOnFailure: o.abortOnFailure,
+	}
+	if opts.PartSize != 0 { // the aws CLI clamps a configured chunk size to S3's range
+		opts.PartSize = min(max(opts.PartSize, upload.MinPartSize), upload.MaxPartSize)
+	}
+	if set.MaxConcurrentRequests > 0 {
+		opts.Concurrency = set.MaxConcurrentRequests
+	}
+	flags := cmd.Flags()
+	if flags.Changed("part-size") {
+		if opts.PartSize, err = size.Parse(o.partSize); err != nil {
+			return opts, usagef(fmt.Errorf("--part-size: %v", err))
+		}
+	}
+	if flags.Changed("multipart-threshold") {
+		if opts.Threshold, err = size.Parse(o.threshold); err != nil || opts.Threshold < 1 {
+			return opts, usagef(fmt.Errorf("--multipart-threshold %q: write a size such as 64MiB", o.threshold))
+		}
+	}
+	if flags.Changed("concurrency") {
+		opts.Concurrency = o.concurrency
+	}
+	if opts.Concurrency < 1 || opts.Concurrency > 1000 {
+		return opts, usagef(fmt.Errorf("--concurrency %d is out of range: use 1 to 1000", opts.Concurrency))
+	}
+	if flags.Changed("max-bandwidth") {
+		if opts.MaxBandwidth, err = parseRate(o.maxBandwidth); err != nil {
+			return opts, usagef(err)
+		}
+	}
+	if o.retries < 0 || o.retries > 100 {
+		return opts, usagef(fmt.Errorf("--retries %d is out of range: use 0 to 100", o.retries))
+	}
+	if opts.Checksum, err = checksum.Parse(o.checksumAlgorithm); err != nil {
+		return opts, usagef(fmt.Errorf("--checksum-algorithm: %v", err))
+	}
+	switch o.checksumCalc() {
+	case "when_supported":
+	case "when_required":
+		opts.NoChecksum = true
+	default:
+		return opts, usagef(fmt.Errorf("--checksum-calculation %q: use when_supported or when_required", o.checksumCalculation))
+	}
+	// --no-resume still journals the new upload, so that one can resume.
+	if opts.Journals, err = upload.OpenJournals(o.stateDir); err != nil {
+		return opts, usagef(fmt.Errorf("--state-dir: %v", err))
+	}
+	opts.NoResume = o.noResume
+	return opts, nil
+}
+
+// checksumCalc is the effective --checksum-calculation: the flag, else the
+// SDK's environment variable, else when_supported.
+func (o *cpOptions) checksumCalc() string {
+	if o.checksumCalculation != "" {
+		return strings.ToLower(o.checksumCalculation)
+	}
+	if v := os.Getenv("AWS_REQUEST_CHECKSUM_CALCULATION"); v != "" {
+		return strings.ToLower(v)
+	}
+	return "when_supported"
+}
+
+// sdkChecksumCalculation is the SDK setting matching the engine's: with
+// when_required the SDK must not add its own CRC32 either.
+func (o *cpOptions) sdkChecksumCalculation() aws.RequestChecksumCalculation {
+	if o.checksumCalc() == "when_required" {
+		return aws.RequestChecksumCalculationWhenRequired
+	}
+	return aws.RequestChecksumCalculationWhenSupported
+}
+
+// streamPartSize picks a stdin part size that fits --expected-size.
+func (o *cpOptions) streamPartSize(job *cpJob) error {
+	if job.size >= 0 || o.expectedSize == "" {
+		return nil
+	}
+	want, err := size.Parse(o.expectedSize)
+	if err != nil {
+		return usagef(fmt.Errorf("--expected-size: %v", err))
+	}
+	base := job.opts.PartSize
+	if base == 0 {
+		base = upload.DefaultStreamPartSize
+	}
+	p, err := upload.MakePlan(want, upload.PlanOptions{PartSize: base, Threshold: 1})
+	if err != nil {
+		return err
+	}
+	if p.Multipart {
+		job.opts.PartSize = p.PartSize
+	}
+	return nil
+}
+
+// parseRate reads --max-bandwidth: a size per second (50MiB/s, 100MB/s, or
+// bytes per second as a plain number).
+func parseRate(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.TrimSpace(s), "/s")
+	n, err := size.Parse(t)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("--max-bandwidth %q: write a rate such as 50MiB/s", s)
+	}
+	return n, nil
+}
+
+// openSource opens a regular, readable file.
+func openSource(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, nil, fmt.Errorf("source %s does not exist: check the path", path)
+		case errors.Is(err, os.ErrPermission):
+			return nil, nil, fmt.Errorf("source %s is not readable: check its permissions", path)
+		}
+		return nil, nil, fmt.Errorf("source %s: %v", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("source %s: %v", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		if fi.IsDir() {
+			return nil, nil, fmt.Errorf("source %s is a directory: upload a file (e.g. tar c DIR | uploader cp - s3://BUCKET/KEY)", path)
+		}
+		return nil, nil, fmt.Errorf("source %s is not a regular file: use - to read a stream from stdin", path)
+	}
+	return f, fi, nil
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/uploader-dev/uploader/internal/awsconfig"
+	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/preflight"
+	"github.com/uploader-dev/uploader/upload"
+)
+
+func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) error {
+	job, cleanup, err := o.prepare(cmd, g, src, dst)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if o.dryrun {
+		return printDryrun(g, o, job)
+	}
+	if job.src == "-" {
+		g.infof("note: stdin is not resumable: a failed upload is aborted\n")
+	}
+
+	intr := newInterrupter(cmd.Context(), func(sig os.Signal) {
+		fmt.Fprintf(g.stderr, "\n%v: finishing the parts in flight (up to %s; again to stop at once)...\n", sig, gracePeriod)
+	})
+	defer intr.close()
+	ctx := intr.ctx
+	job.input.Stop = intr.Stop
+
+	cfg, err := g.awsConfig(ctx, o.retries+1)
+	if err != nil {
+		return usagef(err)
+	}
+	cfg.RequestChecksumCalculation = o.sdkChecksumCalculation()
+	var events *jsonEvents
+	if o.json {
+		events = newJSONEvents(g.stdout, job.src, job.target.String())
+	}
+	var rep *preflight.Report
+	if !o.noPreflight {
+		r, err := cpPreflight(intr, g, cfg, job, events)
+		if err != nil {
+			return err
+		}
+		rep = &r
+		if r.BucketRegion != "" && r.BucketRegion != cfg.Region {
+			cfg.Region = r.BucketRegion // preflight warned; upload where the bucket is
+		}
+	}
+	client := awsconfig.S3(cfg, g.endpointURL)
+	stsClient := awsconfig.STS(cfg)
+
+	var ls listeners
+	var bar *barListener
+	if !g.quiet && !o.noProgress && isTerminal(os.Stderr) {
+		bar = newBarListener(g.stderr, filepath.Base(job.target.Key))
+		ls = append(ls, bar)
+	}
+	if events != nil {
+		ls = append(ls, events)
+	}
+	job.opts.Listener = ls
+	job.opts.Diagnostics = upload.Diagnostics{
+		Region: cfg.Region,
+		// Only on a diagnosed failure: the remedy names the principal.
+		LookupPrincipal: func(ctx context.Context) (string, error) {
+			out, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.Arn), nil
+		},
+	}
+	if rep != nil {
+		job.opts.Diagnostics.Principal = rep.Principal
+		job.opts.Diagnostics.KeyARN = rep.KeyARN
+		job.opts.Diagnostics.Hint = rep.Hint
+		if job.input.SSE.Mode == "" && rep.KeyARN != "" {
+			job.opts.Diagnostics.BucketSSE = upload.SSEKMS
+		}
+	}
+	g.infof("%s\n", describePlan(job))
+	start := time.Now()
+	res, err := upload.New(client, job.opts).Upload(ctx, job.input)
+	if bar != nil {
+		bar.finish(err == nil)
+	}
+	for _, n := range res.Notes {
+		g.infof("note: %s\n", n)
+	}
+	if err != nil {
+		return reportCpFailure(g, events, job, cpFailure(intr, err))
+	}
+	elapsed := time.Since(start)
+	if events != nil {
+		events.result(resultEvent{Status: "ok", Bytes: res.Size, ETag: res.ETag, VersionID: res.VersionID,
+			UploadID: res.UploadID, SSE: res.SSE, KMSKeyID: res.KMSKeyID,
+			Checksum: res.Checksum, ChecksumAlgorithm: res.ChecksumAlgorithm, ChecksumType: res.ChecksumType,
+			ChecksumVerified: res.ChecksumVerified, ResumedBytes: res.Resumed, Notes: res.Notes})
+	}
+	sent := res.Size - res.Resumed
+	g.infof("uploaded %s to s3://%s/%s: %s in %s (%s/s)%s%s%s\n", job.src, res.Bucket, res.Key,
+		size.Format(res.Size), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)),
+		describeResumed(res), describeSSE(res), describeChecksum(res))
+	return nil
+}
+
+func describePlan(job *cpJob) string {
+	p := job.plan
+	switch {
+	case !p.Multipart:
+		return fmt.Sprintf("uploading %s (%s) to %s in one request", job.src, size.Format(job.size), job.target)
+	case p.Size < 0:
+		return fmt.Sprintf("uploading stdin to %s in parts of %s, %d at a time (memory: up to %s)", job.target,
+			size.Format(p.PartSize), job.opts.Concurrency, size.Format(p.Memory(job.opts.Concurrency, true)))
+	}
+	return fmt.Sprintf("uploading %s (%s) to %s in %d parts of %s, %d at a time", job.src, size.Format(job.size), job.target, p.Parts, size.Format(p.PartSize), job.opts.Concurrency)
+}
+
+func describeResumed(r upload.Result) string {
+	if r.Resumed == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s of it already uploaded by an earlier run", size.Format(r.Resumed))
+}
+
+func describeSSE(r upload.Result) string {
+	switch {
+	case r.SSE == "":
+		return ""
+	case r.KMSKeyID != "":
+		return fmt.Sprintf(", encrypted %s with %s", r.SSE, r.KMSKeyID)
+	}
+	return ", encrypted " + r.SSE
+}
+
+func describeChecksum(r upload.Result) string {
+	switch {
+	case r.Checksum == "":
+		return ""
+	case r.ChecksumVerified:
+		return fmt.Sprintf(", %s %s verified", r.ChecksumAlgorithm, r.Checksum)
+	}
+	return fmt.Sprintf(", %s %s not verified by the server", r.ChecksumAlgorithm, r.Checksum)
+}
+
+func rate(n int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64(float64(n) / d.Seconds())
+}
+
+// cpFailure gives an upload error its exit code: the signal's when the
+// user interrupted it, 4 when a kept upload failed transiently (a rerun
+// resumes it), and the usual mapping otherwise.
+func cpFailure(intr *interrupter, err error) error {
+	if sig := intr.signal(); sig != nil {
+		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %v: %w", sig, err)}
+	}
+	var ue *upload.Error
+	var d *upload.Diagnosis
+	if errors.As(err, &ue) && ue.Kept {
+		switch {
+		case errors.As(err, &d) && d.Code == upload.CredentialsExpired:
+			return &exitError{code: ExitTransient, err: err}
+		case errors.As(err, &d):
+		case diagnose.IsTransient(err):
+			return &exitError{code: ExitTransient, err: err}
+		}
+	}
+	return err
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// signalContext is cancelled by SIGINT or SIGTERM and remembers which. For
+// commands that only read (preflight): stopping at once loses nothing.
+func signalContext(parent context.Context) (context.Context, func()) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(&signalError{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// gracePeriod is how long parts in flight may finish after the first
+// signal before they are cancelled.
+const gracePeriod = 5 * time.Second
+
+// interrupter gives an upload a gentle first signal and a hard second
+// one. The first closes Stop (no new parts start; parts in flight finish,
+// so their bytes are not wasted) and cancels the context after a grace
+// period; the second cancels at once. Either way the journal stays
+// consistent: it records only acknowledged parts.
+type interrupter struct {
+	ctx    context.Context
+	Stop   chan struct{}
+	cancel context.CancelCauseFunc
+	ch     chan os.Signal
+	done   chan struct{}
+
+	mu    sync.Mutex
+	first os.Signal
+	// onFirst tells the user what is happening (stderr).
+	onFirst func(os.Signal)
+}
+
+func newInterrupter(parent context.Context, onFirst func(os.Signal)) *interrupter {
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	in := &interrupter{ctx: ctx, Stop: make(chan struct{}), cancel: cancel, ch: make(chan os.Signal, 2), done: make(chan struct{}), onFirst: onFirst}
+	signal.Notify(in.ch, os.Interrupt, syscall.SIGTERM)
+	go in.loop()
+	return in
+}
+
+func (in *interrupter) loop() {
+	var grace <-chan time.Time
+	for {
+		select {
+		case sig := <-in.ch:
+			in.mu.Lock()
+			first := in.first == nil
+			if first {
+				in.first = sig
+			}
+			in.mu.Unlock()
+			if !first {
+				in.cancel(&signalError{sig})
+				continue
+			}
+			close(in.Stop)
+			grace = time.After(gracePeriod)
+			if in.onFirst != nil {
+				in.onFirst(sig)
+			}
+		case <-grace:
+			in.cancel(&signalError{in.signal()})
+		case <-in.done:
+			return
+		}
+	}
+}
+
+// signal is the first signal received, or nil.
+func (in *interrupter) signal() os.Signal {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.first
+}
+
+func (in *interrupter) close() {
+	signal.Stop(in.ch)
+	close(in.done)
+	in.cancel(nil)
+}
+
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string { return "interrupted by " + e.sig.String() }
+
+func interruptedBy(ctx context.Context) os.Signal {
+	var se *signalError
+	if errors.As(context.Cause(ctx), &se) {
+		return se.sig
+	}
+	return nil
+}
+
+// signalExit is the exit code for an interrupting signal.
+func signalExit(sig os.Signal) int {
+	if sig == syscall.SIGTERM {
+		return ExitTerminated
+	}
+	return ExitInterrupted
+}
+
+// signalFailure gives an error of a signalContext command the exit code
+// of the signal that cancelled it, if one did.
+func signalFailure(ctx context.Context, err error) error {
+	if sig := interruptedBy(ctx); sig != nil {
+		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %v: %w", sig, err)}
+	}
+	return err
+}
+
+// stopContext is the interrupter's context, also cancelled by the first
+// signal: for steps that send no data and need no grace.
+func (in *interrupter) stopContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(in.ctx)
+	go func() {
+		select {
+		case <-in.Stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
