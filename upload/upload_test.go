@@ -137,6 +137,7 @@ func TestSameKey(t *testing.T) {
 		ok        bool
 	}{
 		{"", arn, true},
+		{"", "", true},
 		{"alias/x", arn, true},
 		{arn, arn, true},
 		{"k1", arn, true},

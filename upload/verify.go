@@ -38,9 +38,11 @@ func verifyEncryption(ctx context.Context, client Client, in Input, res *Result)
 // compared without KMS, so only a reported key is required then.
 func sameKey(want, got string) bool {
 	switch {
+	case want == "":
+		return true // the default key (aws/s3 or the bucket's): nothing to compare
 	case got == "":
 		return false
-	case want == "" || strings.HasPrefix(want, "alias/") || strings.Contains(want, ":alias/"):
+	case strings.HasPrefix(want, "alias/") || strings.Contains(want, ":alias/"):
 		return true
 	case strings.HasPrefix(want, "arn:"):
 		return want == got

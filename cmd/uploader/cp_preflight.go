@@ -25,7 +25,7 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
 		if sig := intr.signal(); sig != nil {
-			return rep, &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %v during the preflight: %w", sig, err)}
+			return rep, &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s during the preflight: %w", signalName(sig), err)}
 		}
 		return rep, err
 	}

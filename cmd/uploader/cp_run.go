@@ -33,7 +33,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	}
 
 	intr := newInterrupter(cmd.Context(), func(sig os.Signal) {
-		fmt.Fprintf(g.stderr, "\n%v: finishing the parts in flight (up to %s; again to stop at once)...\n", sig, gracePeriod)
+		fmt.Fprintf(g.stderr, "\n%s: finishing the parts in flight (up to %s; again to stop at once)...\n", signalName(sig), gracePeriod)
 	})
 	defer intr.close()
 	ctx := intr.ctx
@@ -111,10 +111,17 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 			ChecksumVerified: res.ChecksumVerified, ResumedBytes: res.Resumed, Notes: res.Notes})
 	}
 	sent := res.Size - res.Resumed
-	g.infof("uploaded %s to s3://%s/%s: %s in %s (%s/s)%s%s%s\n", job.src, res.Bucket, res.Key,
+	g.infof("uploaded %s to s3://%s/%s: %s in %s (%s/s)%s%s%s\n", job.displaySource(), res.Bucket, res.Key,
 		size.Format(res.Size), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)),
 		describeResumed(res), describeSSE(res), describeChecksum(res))
 	return nil
+}
+
+func (job *cpJob) displaySource() string {
+	if job.src == "-" {
+		return "stdin"
+	}
+	return job.src
 }
 
 func describePlan(job *cpJob) string {
@@ -168,7 +175,7 @@ func rate(n int64, d time.Duration) int64 {
 // resumes it), and the usual mapping otherwise.
 func cpFailure(intr *interrupter, err error) error {
 	if sig := intr.signal(); sig != nil {
-		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %v: %w", sig, err)}
+		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s: %w", signalName(sig), err)}
 	}
 	var ue *upload.Error
 	var d *upload.Diagnosis

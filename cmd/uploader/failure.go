@@ -17,9 +17,13 @@ func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error
 	var d *diagnose.Diagnosis
 	var ue *upload.Error
 	errors.As(err, &ue)
-	if errors.As(err, &d) {
+	switch {
+	case errors.As(err, &d):
 		fmt.Fprintln(g.stderr, "uploader: "+d.Text())
-	} else {
+	case ue != nil && ue.UploadID != "":
+		// The fate line below says what became of the upload.
+		fmt.Fprintln(g.stderr, "uploader: "+oneLine(ue.Err))
+	default:
 		fmt.Fprintln(g.stderr, "uploader: "+oneLine(err))
 	}
 	if ue != nil && ue.UploadID != "" {

@@ -111,7 +111,18 @@ func (in *interrupter) close() {
 
 type signalError struct{ sig os.Signal }
 
-func (e *signalError) Error() string { return "interrupted by " + e.sig.String() }
+func (e *signalError) Error() string { return "interrupted by " + signalName(e.sig) }
+
+// signalName is the conventional name: SIGINT, SIGTERM.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
 
 func interruptedBy(ctx context.Context) os.Signal {
 	var se *signalError
@@ -133,7 +144,7 @@ func signalExit(sig os.Signal) int {
 // of the signal that cancelled it, if one did.
 func signalFailure(ctx context.Context, err error) error {
 	if sig := interruptedBy(ctx); sig != nil {
-		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %v: %w", sig, err)}
+		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s: %w", signalName(sig), err)}
 	}
 	return err
 }
