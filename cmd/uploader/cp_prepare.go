@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
@@ -155,15 +154,6 @@ func (o *cpOptions) checksumCalc() string {
 		return strings.ToLower(v)
 	}
 	return "when_supported"
-}
-
-// sdkChecksumCalculation is the SDK setting matching the engine's: with
-// when_required the SDK must not add its own CRC32 either.
-func (o *cpOptions) sdkChecksumCalculation() aws.RequestChecksumCalculation {
-	if o.checksumCalc() == "when_required" {
-		return aws.RequestChecksumCalculationWhenRequired
-	}
-	return aws.RequestChecksumCalculationWhenSupported
 }
 
 // streamPartSize picks a stdin part size that fits --expected-size.

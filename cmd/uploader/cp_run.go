@@ -43,7 +43,14 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	if err != nil {
 		return usagef(err)
 	}
-	cfg.RequestChecksumCalculation = o.sdkChecksumCalculation()
+	// The profile's request_checksum_calculation applies when neither the
+	// flag nor the environment said; the SDK must then add none either.
+	if cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired && o.checksumCalculation == "" {
+		job.opts.NoChecksum = true
+	}
+	if job.opts.NoChecksum {
+		cfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	}
 	var events *jsonEvents
 	if o.json {
 		events = newJSONEvents(g.stdout, job.src, job.target.String())
