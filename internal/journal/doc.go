@@ -10,7 +10,9 @@
 //	<id>.journal   the journal (mode 0600)
 //	<id>.lock      an flock(2) lock file holding the owner's pid (mode 0600)
 //
-// where <id> is Identity.ID. A journal found corrupt is renamed to
+// where <id> is Identity.ID. Remove deletes both; Close leaves both (a lock
+// file whose holder died does not block: the kernel dropped its flock). A
+// journal found corrupt is renamed to
 // <id>.journal.corrupt-<unix seconds> and never read again; a temporary file
 // <id>.journal.tmp-* is a Begin that crashed before its rename and is removed
 // by the next Begin.

@@ -115,7 +115,9 @@ func (j *Journal) setAside(reason string) error {
 // The new journal is written to a temporary file, fsynced, renamed over the
 // old one and the folder fsynced: a crash at any point leaves the old
 // journal or the new one, whole. When Begin returns nil the new journal is
-// durable.
+// durable. When it fails the old journal is untouched on disk, but this
+// Journal records nothing (AddPart returns ErrNoJournal) until a Begin or
+// Load succeeds.
 func (j *Journal) Begin(r Record) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
