@@ -46,9 +46,7 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		defer f.Close()
 		opts = append(opts, config.WithCustomCABundle(f))
 	}
-	if o.RetryMaxAttempts > 0 {
-		opts = append(opts, config.WithRetryMaxAttempts(o.RetryMaxAttempts))
-	}
+	opts = append(opts, config.WithRetryer(newRetryer(o.RetryMaxAttempts)))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
