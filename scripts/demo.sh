@@ -38,14 +38,26 @@ code=$?
 set -e
 echo "(exit code $code)"
 
-step "3. the same user, a 100 KiB file: one PutObject needs only kms:GenerateDataKey"
+step "3. the same upload with --no-preflight: S3's bare AccessDenied on UploadPart, explained"
+set +e
+run_as nodecrypt bin/uploader cp "$dir/backup.bin" "s3://$bucket/demo/backup-nodecrypt.bin" --sse aws:kms --sse-kms-key-id "$key_arn" --no-preflight
+code3=$?
+set -e
+echo "(exit code $code3)"
+echo "\$ uploader uploads list s3://$bucket/demo/"
+run_as full bin/uploader uploads list "s3://$bucket/demo/"
+echo "\$ uploader uploads abort s3://$bucket/demo/ --older-than 1s"
+sleep 1
+run_as full bin/uploader uploads abort "s3://$bucket/demo/" --older-than 1s
+
+step "4. the same user, a 100 KiB file: one PutObject needs only kms:GenerateDataKey"
 head -c $((100 << 10)) /dev/urandom > "$dir/small.bin"
 set +e
 run_as nodecrypt bin/uploader cp "$dir/small.bin" "s3://$bucket/demo/small.bin" --sse aws:kms --sse-kms-key-id "$key_arn"
 echo "(exit code $?)"
 set -e
 
-if [ "$code" -eq 0 ]; then
+if [ "$code" -eq 0 ] || [ "$code3" -eq 0 ]; then
   echo "demo: the user without kms:Decrypt was expected to fail" >&2
   exit 1
 fi
