@@ -24,6 +24,7 @@ func main() {
 	ca := flag.String("ca", "", "PEM CA bundle")
 	partSize := flag.Int64("part-size", 16<<20, "section size in bytes")
 	concurrency := flag.Int("concurrency", 8, "connections")
+	writeBuffer := flag.Int("write-buffer", 0, "http.Transport WriteBufferSize (0: Go's default, 4 KiB)")
 	flag.Parse()
 	if flag.NArg() != 3 || *endpoint == "" {
 		log.Fatal("usage: bareput -endpoint URL [flags] FILE BUCKET KEY")
@@ -41,6 +42,7 @@ func main() {
 		MaxIdleConnsPerHost: *concurrency,
 		MaxConnsPerHost:     *concurrency,
 		ForceAttemptHTTP2:   false,
+		WriteBufferSize:     *writeBuffer,
 	}
 	client := &http.Client{Transport: tr}
 	f, err := os.Open(flag.Arg(0))

@@ -72,6 +72,10 @@ func main() {
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		// HTTP/1.1 only, as S3: the SDK would otherwise negotiate HTTP/2
+		// and send every part over one connection, which no S3 endpoint
+		// does (and which the bare PUT floor does not do either).
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
