@@ -212,10 +212,15 @@ s3 =
 		"AWS_ACCESS_KEY_ID="+c.access, "AWS_SECRET_ACCESS_KEY="+c.secret, "AWS_REGION=us-east-1",
 		"AWS_CONFIG_FILE="+awsConfig, "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CA_BUNDLE="+c.cert, "AWS_PAGER=")
+	helpOut, _ := exec.Command(c.uploader, "cp", "--help").CombinedOutput()
+	resumeFlag, hasResume := resumeSupport(string(helpOut))
+	// On disk, next to the source files: journal writes cost what they cost.
+	stateDir := stateDirArgs(string(helpOut), filepath.Join(c.dataDir, "state"))
 	up := func(endpoint string, extra ...string) []string {
 		a := []string{"cp", "--no-preflight", "--no-progress", "--quiet",
 			"--part-size", c.partSize, "--concurrency", strconv.Itoa(c.concurrency),
 			"--endpoint-url", endpoint, "--ca-bundle", c.cert}
+		a = append(a, stateDir...)
 		return append(a, extra...)
 	}
 	simple := func(name string, args ...string) *exec.Cmd {
@@ -265,9 +270,6 @@ s3 =
 		}},
 	}
 	sink := &sinkAdmin{url: c.sink, hc: hc}
-
-	helpOut, _ := exec.Command(c.uploader, "cp", "--help").CombinedOutput()
-	resumeFlag, hasResume := resumeSupport(string(helpOut))
 
 	var report bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &report)
@@ -551,16 +553,30 @@ func oneLine(err error) string {
 	return s
 }
 
-// resumeSupport finds how the CLI resumes: a --resume flag, or any mention
-// of resuming in cp's help (then a plain rerun is expected to resume).
+// resumeSupport finds how the CLI resumes: a --resume flag, or a
+// --no-resume flag (resuming is then the default, and the same command run
+// again resumes).
 func resumeSupport(help string) (flag string, ok bool) {
 	for _, line := range strings.Split(help, "\n") {
 		f := strings.Fields(line)
-		if len(f) > 0 && strings.HasPrefix(f[0], "--resume") {
+		switch {
+		case len(f) == 0:
+		case strings.HasPrefix(f[0], "--resume"):
 			return "--resume", true
+		case strings.HasPrefix(f[0], "--no-resume"):
+			return "", true
 		}
 	}
 	return "", false
+}
+
+// stateDirArgs keeps the uploader's resume journals in the bench's scratch
+// folder, when the uploader has them.
+func stateDirArgs(help, dir string) []string {
+	if strings.Contains(help, "--state-dir") {
+		return []string{"--state-dir", dir}
+	}
+	return nil
 }
 
 type resumeResult struct {
@@ -582,7 +598,9 @@ func measureResume(c config, t tool, file string, n int64, flag string, sink *si
 	if err != nil {
 		return resumeResult{err: err}
 	}
-	cmd.Args = append(cmd.Args, flag)
+	if flag != "" {
+		cmd.Args = append(cmd.Args, flag)
+	}
 	if err := cmd.Start(); err != nil {
 		return resumeResult{err: err}
 	}
@@ -612,7 +630,7 @@ func measureResume(c config, t tool, file string, n int64, flag string, sink *si
 	t2 := t
 	t2.cmd = func(file, key string) (*exec.Cmd, func(), error) {
 		cmd, done, err := t.cmd(file, key)
-		if err == nil {
+		if err == nil && flag != "" {
 			cmd.Args = append(cmd.Args, flag)
 		}
 		return cmd, done, err
