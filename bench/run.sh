@@ -87,6 +87,11 @@ echo "bench: versitygw v1.8.0 on https://127.0.0.1:$vport ($run/root, tmpfs); si
 echo "bench: sizes $sizes, $rounds round(s), part $part, concurrency $conc, files in $data" >&2
 
 echo "bench: measuring $("$uploader" version 2>&1 | head -1)" >&2
+# In the background, so a signal reaches the trap at once (bash defers
+# traps while a foreground child runs); the runner stops its own child.
 "$bin/runner" run -uploader "$uploader" -bin "$bin" -cert "$run/cert.pem" \
   -vgw "https://127.0.0.1:$vport" -sink "https://127.0.0.1:$sport" -access "$access" -secret "$secret" \
-  -data "$data" -work "$run" -sizes "$sizes" -rounds "$rounds" -part-size "$part" -concurrency "$conc"
+  -data "$data" -work "$run" -sizes "$sizes" -rounds "$rounds" -part-size "$part" -concurrency "$conc" &
+runner=$!
+pids=("$runner" "${pids[@]}")
+wait "$runner"

@@ -23,10 +23,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -59,6 +61,7 @@ func main() {
 		fmt.Println(ln.Addr().(*net.TCPAddr).Port)
 		ln.Close()
 	case "run":
+		stopOnSignal()
 		cfg := parseFlags(os.Args[2:])
 		if err := run(cfg); err != nil {
 			log.Fatal(err)
@@ -365,6 +368,35 @@ func numCPU() int {
 	return strings.Count(string(b), "\nprocessor") + 1
 }
 
+// running is the child being measured, stopped with the runner.
+var running struct {
+	sync.Mutex
+	cmd *exec.Cmd
+}
+
+func setRunning(cmd *exec.Cmd) {
+	running.Lock()
+	running.cmd = cmd
+	running.Unlock()
+}
+
+// stopOnSignal kills the measured child (by its pid) and exits on SIGINT
+// or SIGTERM.
+func stopOnSignal() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-ch
+		running.Lock()
+		if running.cmd != nil && running.cmd.Process != nil {
+			_ = running.cmd.Process.Kill()
+		}
+		running.Unlock()
+		log.Printf("stopped by %v", sig)
+		os.Exit(130)
+	}()
+}
+
 // warm reads file through the page cache.
 func warm(file string) {
 	f, err := os.Open(file)
@@ -386,7 +418,11 @@ func measure(t tool, file, key string) measurement {
 	cmd.Stdout = io.Discard
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err = cmd.Run()
+	if err = cmd.Start(); err == nil {
+		setRunning(cmd)
+		err = cmd.Wait()
+		setRunning(nil)
+	}
 	wall := time.Since(start)
 	done()
 	m := measurement{wall: wall}
@@ -604,6 +640,7 @@ func measureResume(c config, t tool, file string, n int64, flag string, sink *si
 	if err := cmd.Start(); err != nil {
 		return resumeResult{err: err}
 	}
+	setRunning(cmd)
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		st, err := sink.stats()

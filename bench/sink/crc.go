@@ -3,14 +3,14 @@ package main
 import (
 	"hash"
 	"hash/crc32"
-	"hash/crc64"
+
+	"github.com/minio/crc64nvme"
 )
 
 // crc64NVMEPoly is the CRC-64/NVME polynomial, reversed, as S3 and the SDK
 // use it.
 const crc64NVMEPoly = 0x9a6c9329ac4bc9b5
 
-var crc64NVMETable = crc64.MakeTable(crc64NVMEPoly)
 
 func newHash(algo string) hash.Hash {
 	switch algo {
@@ -19,7 +19,9 @@ func newHash(algo string) hash.Hash {
 	case "CRC32C":
 		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	case "CRC64NVME":
-		return crc64.New(crc64NVMETable)
+		// SIMD, ~30x faster than hash/crc64 with the NVME table: the
+		// sink must not slow down a client that sends CRC64NVME.
+		return crc64nvme.New()
 	}
 	return nil
 }

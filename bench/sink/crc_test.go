@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"hash/crc64"
 	"math/rand/v2"
 	"testing"
 )
@@ -29,6 +30,16 @@ func TestCombine(t *testing.T) {
 				t.Errorf("%s %v: combine = %x, want %x", algo, sizes, got, want)
 			}
 		}
+	}
+}
+
+// The SIMD CRC64NVME must agree with the table-driven one.
+func TestCRC64NVME(t *testing.T) {
+	p := bytes.Repeat([]byte("uploader bench "), 10000)
+	h := newHash("CRC64NVME")
+	h.Write(p)
+	if got, want := beUint(h.Sum(nil)), crc64.Checksum(p, crc64.MakeTable(crc64NVMEPoly)); got != want {
+		t.Fatalf("crc64nvme = %x, hash/crc64 = %x", got, want)
 	}
 }
 
