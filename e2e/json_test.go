@@ -575,3 +575,61 @@ func TestJSONEventsRetries(t *testing.T) {
 		t.Fatalf("stored SHA-256 %s, source %s", got, sum)
 	}
 }
+
+// Failures before any data moves still end in one valid result: a preflight
+// FAIL (preflight, then result), and a denied CreateMultipartUpload without
+// the preflight (no start at all).
+func TestJSONEventsFailureBeforeStart(t *testing.T) {
+	src, _ := makeFile(t, 20*size.MiB)
+	for _, tt := range []struct {
+		name      string
+		user      teststack.User
+		flags     []string
+		preflight bool
+		operation string // prefix of diagnosis.operation
+	}{
+		{"preflight FAIL", stack.NoDecrypt, nil, true, "preflight:"},
+		{"CreateMultipartUpload denied", stack.NoGenerateDataKey, []string{"--no-preflight"}, false, "CreateMultipartUpload"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			key := uniqueKey(t, "obj.bin")
+			defer abortUploadsOf(t, key)
+			r := runCLI(t, tt.user, append([]string{"cp", src, target(key), "--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--json"}, tt.flags...)...)
+			if r.Code != 3 {
+				t.Fatalf("exit %d, want 3: %s", r.Code, r)
+			}
+			evs := validateEvents(t, r)
+			if n := len(evs.kind("start")); n != 0 {
+				t.Errorf("%d start events for an upload that sent no data", n)
+			}
+			if got := len(evs.kind("preflight")); got != map[bool]int{true: 1, false: 0}[tt.preflight] {
+				t.Errorf("%d preflight events", got)
+			}
+			if tt.preflight {
+				if v := evs.one(t, "preflight").object("report")["verdict"]; v != "FAIL" {
+					t.Errorf("preflight verdict %v, want FAIL", v)
+				}
+			}
+			res := evs.result()
+			op, _ := res.object("diagnosis")["operation"].(string)
+			if res.str("status") != "failed" || res.int("exit_code") != 3 || !strings.HasPrefix(op, tt.operation) {
+				t.Fatalf("result %s: want failed, exit_code 3, a diagnosis of %s", res.Line, tt.operation)
+			}
+		})
+	}
+}
+
+// With --json, stdout carries JSON only, --dryrun included: a program that
+// always passes --json must not get a text plan it cannot parse.
+func TestJSONDryrunStdoutIsJSON(t *testing.T) {
+	src, _ := makeFile(t, 20*size.MiB)
+	r := runCLI(t, stack.Full, "cp", src, target(uniqueKey(t, "obj.bin")), "--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--dryrun", "--json")
+	if r.Code != 0 {
+		t.Fatalf("--dryrun --json failed: %s", r)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("--dryrun --json: stdout line %d is not JSON: %q\nstdout:\n%s", i+1, line, r.Stdout)
+		}
+	}
+}
