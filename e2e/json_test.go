@@ -627,9 +627,14 @@ func TestJSONDryrunStdoutIsJSON(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("--dryrun --json failed: %s", r)
 	}
-	for i, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	for i, line := range lines {
 		if !json.Valid([]byte(line)) {
 			t.Fatalf("--dryrun --json: stdout line %d is not JSON: %q\nstdout:\n%s", i+1, line, r.Stdout)
 		}
+	}
+	var plan map[string]any
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &plan) != nil || plan["event"] != "plan" || plan["multipart"] != true || plan["parts"] != float64(3) {
+		t.Fatalf("--dryrun --json: want one plan event for 3 parts, got:\n%s", r.Stdout)
 	}
 }

@@ -87,3 +87,13 @@ type StreamTooLargeError struct {
 func (e *StreamTooLargeError) Error() string {
 	return fmt.Sprintf("the stream is larger than %d parts of %s (%s): nothing was stored; rerun with a larger --part-size or --expected-size", e.MaxParts, size.Format(e.PartSize), size.Format(int64(e.MaxParts)*e.PartSize))
 }
+
+// ObjectExistsError is a --no-overwrite (Input.NoOverwrite) upload to a key
+// that already holds an object: nothing was stored, the object is unchanged.
+type ObjectExistsError struct {
+	Bucket, Key string
+}
+
+func (e *ObjectExistsError) Error() string {
+	return fmt.Sprintf("s3://%s/%s already exists and the upload asked not to overwrite it: the object is unchanged; delete it or upload without --no-overwrite", e.Bucket, e.Key)
+}

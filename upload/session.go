@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
+	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/journal"
 	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
@@ -105,7 +106,42 @@ func (s *session) run(ctx context.Context) (Result, error) {
 			return *done, nil
 		}
 	}
+	if err := s.refuseExisting(ctx); err != nil {
+		return res, err
+	}
 	return s.multipart(ctx, res)
+}
+
+// refuseExisting checks, before any part is sent, that a --no-overwrite
+// target does not exist: S3 checks the condition only at Complete, after
+// every byte went out. A kept upload for it is aborted: it could never
+// complete. Without s3:GetObject the check is left to Complete.
+func (s *session) refuseExisting(ctx context.Context) error {
+	if !s.in.NoOverwrite {
+		return nil
+	}
+	_, err := s.base.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key)})
+	if err != nil {
+		return nil // 404: go on; any other answer: S3 checks at Complete
+	}
+	exists := &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
+	if s.prior != nil {
+		aerr := abort(ctx, s.base, s.in.Bucket, s.in.Key, s.prior.uploadID)
+		if aerr == nil && s.jr != nil {
+			_ = s.jr.Remove()
+		}
+		return &Error{Op: "multipart upload", UploadID: s.prior.uploadID, Aborted: aerr == nil, AbortErr: aerr, Err: exists}
+	}
+	return exists
+}
+
+// existsOr turns S3's 412 PreconditionFailed of a --no-overwrite upload
+// into an ObjectExistsError.
+func (s *session) existsOr(err error) error {
+	if s.in.NoOverwrite && (diagnose.HTTPStatus(err) == 412 || diagnose.ErrorCode(err) == "PreconditionFailed") {
+		return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
+	}
+	return err
 }
 
 // single sends a source at or under the threshold as one PutObject.
@@ -117,7 +153,7 @@ func (s *session) single(ctx context.Context, res Result) (Result, error) {
 	put.ContentLength = aws.Int64(s.in.Size)
 	o, err := client.PutObject(ctx, put)
 	if err != nil {
-		return res, &Error{Op: "PutObject", Err: err}
+		return res, &Error{Op: "PutObject", Err: s.existsOr(err)}
 	}
 	if err := s.src.unchanged(); err != nil {
 		return res, &Error{Op: "PutObject", Err: fmt.Errorf("%w; the object was stored from a source that was changing: upload it again", err)}
@@ -201,11 +237,15 @@ func (s *session) fail(ctx context.Context, err, cause error) error {
 	if cause != nil {
 		uerr.Err = cause
 	}
+	uerr.Err = s.existsOr(uerr.Err)
 	if uerr.UploadID == "" {
 		return uerr
 	}
+	// A changed source, or a key that now exists under --no-overwrite, can
+	// never complete: keeping the parts would only bill them.
 	var changed *SourceChangedError
-	keep := s.jr != nil && !s.opts.AbortOnFailure && !errors.As(err, &changed)
+	var exists *ObjectExistsError
+	keep := s.jr != nil && !s.opts.AbortOnFailure && !errors.As(err, &changed) && !errors.As(uerr.Err, &exists)
 	if keep {
 		uerr.Kept = true
 		return uerr

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -8,8 +9,43 @@ import (
 	"github.com/uploader-dev/uploader/preflight"
 )
 
+// planEvent is --dryrun's answer with --json.
+type planEvent struct {
+	Event             string   `json:"event"` // "plan"
+	Source            string   `json:"source"`
+	Target            string   `json:"target"`
+	Size              int64    `json:"size"`
+	Multipart         bool     `json:"multipart"`
+	PartSize          int64    `json:"part_size,omitempty"`
+	Parts             int      `json:"parts,omitempty"`
+	Concurrency       int      `json:"concurrency"`
+	SSE               string   `json:"sse,omitempty"`
+	KMSKeyID          string   `json:"kms_key_id,omitempty"`
+	ChecksumAlgorithm string   `json:"checksum_algorithm,omitempty"`
+	MaxBandwidth      int64    `json:"max_bandwidth,omitempty"`
+	Resumable         bool     `json:"resumable"`
+	StateDir          string   `json:"state_dir,omitempty"`
+	PreflightChecks   []string `json:"preflight_checks"`
+}
+
 // printDryrun says what cp would do, on stdout, and sends nothing.
 func printDryrun(g *globalOptions, o *cpOptions, job *cpJob) error {
+	if o.json {
+		ev := planEvent{Event: "plan", Source: job.src, Target: job.target.String(), Size: job.size,
+			Multipart: job.plan.Multipart, PartSize: job.plan.PartSize, Parts: job.plan.Parts,
+			Concurrency: job.opts.Concurrency, SSE: job.input.SSE.Mode, KMSKeyID: job.input.SSE.KMSKeyID,
+			MaxBandwidth: job.opts.MaxBandwidth, Resumable: job.src != "-", PreflightChecks: []string{}}
+		if !job.opts.NoChecksum {
+			ev.ChecksumAlgorithm = string(job.opts.Checksum)
+		}
+		if ev.Resumable {
+			ev.StateDir = job.opts.Journals.Dir()
+		}
+		if !o.noPreflight {
+			ev.PreflightChecks = preflightChecks(job)
+		}
+		return json.NewEncoder(g.stdout).Encode(ev)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "(dryrun) %s\n", describePlan(job))
 	fmt.Fprintf(&b, "  target:       %s\n", job.target)

@@ -21,7 +21,8 @@ type jsonEvents struct {
 	source   string
 	target   string
 	start    time.Time
-	bytes    int64
+	bytes    int64 // sent by this run
+	resumed  int64 // uploaded by an earlier run
 	lastProg time.Time
 }
 
@@ -50,6 +51,9 @@ type startEvent struct {
 }
 
 func (j *jsonEvents) Started(s upload.StartInfo) {
+	j.mu.Lock()
+	j.resumed = s.Resumed
+	j.mu.Unlock()
 	j.emit(startEvent{Event: "start", Source: j.source, Target: j.target, Size: s.Size,
 		Multipart: s.Plan.Multipart, PartSize: s.Plan.PartSize, Parts: s.Plan.Parts,
 		Concurrency: s.Concurrency, UploadID: s.UploadID, ResumedBytes: s.Resumed})
@@ -112,8 +116,15 @@ type resultEvent struct {
 	UploadAborted     bool                `json:"upload_aborted,omitempty"`
 }
 
+// result writes the last line. A failed run reports the bytes it sent and
+// those an earlier run had, so a program can see what a rerun will resume.
 func (j *jsonEvents) result(r resultEvent) {
 	r.Event = "result"
+	if r.Status != "ok" {
+		j.mu.Lock()
+		r.Bytes, r.ResumedBytes = j.bytes, j.resumed
+		j.mu.Unlock()
+	}
 	r.Target = j.target
 	r.DurationSeconds = time.Since(j.start).Seconds()
 	j.emit(r)
