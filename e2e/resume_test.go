@@ -49,10 +49,10 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	for i := range runs {
 		// After k <= 8 of 13 acknowledged parts at most 4 more are in
 		// flight and part 13 has not started; it cannot finish within
-		// 2 x 200 ms, so the kill (k, then up to 250 ms) lands before
+		// 2 x 200 ms, so the kill (k, then up to 150 ms) lands before
 		// Complete.
 		k := 1 + rng.IntN(8)
-		jitter := time.Duration(rng.IntN(250)) * time.Millisecond
+		jitter := time.Duration(rng.IntN(150)) * time.Millisecond
 		t.Run(fmt.Sprintf("run%02d", i), func(t *testing.T) {
 			key := uniqueKey(t, "obj.bin")
 			cleanupKey(t, key)
@@ -96,7 +96,10 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 
 // The first SIGINT lets the parts in flight finish and keeps the upload:
 // exit 130 with how to resume. The rerun sends exactly the parts S3 does
-// not have.
+// not have. Two parts at a time, 8 parts: when the first two are
+// acknowledged, parts 5 to 8 have not started, so the upload cannot
+// complete in the grace period (if every part is in flight at the signal,
+// the uploader completes and exits 0).
 func TestResumeAfterSIGINT(t *testing.T) {
 	const total = 64 * size.MiB
 	src, sum := makeFile(t, total)
@@ -105,7 +108,7 @@ func TestResumeAfterSIGINT(t *testing.T) {
 	stack.ResetCounts()
 	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
 	defer stack.SetFaults(teststack.Faults{})
-	run := startCLI(t, stack.Full, kmsCp(src, key)...)
+	run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "2")...)
 	waitFor(t, time.Minute, "2 acknowledged parts", func() bool {
 		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 2
 	})
@@ -152,9 +155,8 @@ func TestResumeAfterSIGINT(t *testing.T) {
 	noUploadFor(t, key)
 }
 
-// SIGTERM is handled as SIGINT, with exit 143; the upload is kept. (64
-// MiB: after one acknowledged part at most 4 of the 8 are in flight, so
-// some were never started and the upload cannot complete in the grace.)
+// SIGTERM is handled as SIGINT, with exit 143; the upload is kept. (As
+// above, two at a time of 8 parts, so some have not started at the signal.)
 func TestResumeSIGTERM(t *testing.T) {
 	src, _ := makeFile(t, 64*size.MiB)
 	key := uniqueKey(t, "obj.bin")
@@ -162,7 +164,7 @@ func TestResumeSIGTERM(t *testing.T) {
 	stack.ResetCounts()
 	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
 	defer stack.SetFaults(teststack.Faults{})
-	run := startCLI(t, stack.Full, kmsCp(src, key)...)
+	run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "2")...)
 	waitFor(t, time.Minute, "an acknowledged part", func() bool {
 		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
 	})
@@ -365,14 +367,15 @@ func settleGate(t *testing.T) {
 	}
 }
 
-// abandonUpload starts a slowed upload of src to key, SIGKILLs it once a
-// part is acknowledged and journaled, and returns the upload id it left.
+// abandonUpload starts a slowed upload of src (3 parts or more) to key,
+// one part at a time, SIGKILLs it once a part is journaled (the next is
+// then held in the gate's delay), and returns the upload id it left.
 func abandonUpload(t *testing.T, src, key string) string {
 	t.Helper()
 	stack.ResetCounts()
 	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
 	defer stack.SetFaults(teststack.Faults{})
-	run := startCLI(t, stack.Full, kmsCp(src, key)...)
+	run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "1")...)
 	waitFor(t, time.Minute, "a journaled part", func() bool {
 		rec := journalFor(t, key)
 		return rec != nil && len(rec.Parts) >= 1
