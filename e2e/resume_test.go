@@ -126,9 +126,11 @@ func TestResumeAfterSIGINT(t *testing.T) {
 	settleGate(t)
 	id := oneUpload(t, key)
 	had := serverParts(t, key, id)
-	if rec := journalFor(t, key); rec == nil || len(rec.Parts) != len(had) {
-		t.Errorf("journal %+v after a graceful stop, want the %d parts S3 has", rec, len(had))
+	rec := journalFor(t, key)
+	if rec == nil || len(rec.Parts) != len(had) {
+		t.Fatalf("journal %+v after a graceful stop, want the %d parts S3 has", rec, len(had))
 	}
+	checkJournalFile(t, rec.Path)
 
 	stack.ResetCounts()
 	r = runCLI(t, stack.Full, kmsCp(src, key)...)
@@ -148,6 +150,49 @@ func TestResumeAfterSIGINT(t *testing.T) {
 	}
 	if !strings.Contains(r.Stderr, "resuming upload "+id) {
 		t.Errorf("rerun does not say it resumes %s:\n%s", id, r.Stderr)
+	}
+	if got, _ := objectSHA256(t, key); got != sum {
+		t.Errorf("object SHA-256 %s, source %s", got, sum)
+	}
+	noUploadFor(t, key)
+}
+
+// A second SIGINT stops at once, cancelling the parts in flight (held 4 s
+// each in the gate): exit 130 well before they could finish, the upload
+// and a consistent journal kept, and the rerun completes it.
+func TestResumeSecondSIGINT(t *testing.T) {
+	src, sum := makeFile(t, 24*size.MiB)
+	key := uniqueKey(t, "obj.bin")
+	cleanupKey(t, key)
+	stack.ResetCounts()
+	stack.SetFaults(teststack.Faults{Delay: 4 * time.Second})
+	defer stack.SetFaults(teststack.Faults{})
+	run := startCLI(t, stack.Full, kmsCp(src, key)...)
+	waitFor(t, time.Minute, "the upload's journal", func() bool { return journalFor(t, key) != nil })
+	time.Sleep(300 * time.Millisecond) // the parts reach the gate's delay
+	for range 2 {
+		if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	start := time.Now()
+	r := run.wait(t)
+	if r.Code != 130 {
+		t.Fatalf("exit %d after two SIGINTs, want 130: %s", r.Code, r)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("exit %s after the second SIGINT: the parts in flight were not cancelled", d)
+	}
+	stack.SetFaults(teststack.Faults{})
+	settleGate(t)
+	id := oneUpload(t, key)
+	if rec := journalFor(t, key); rec == nil || rec.UploadID != id {
+		t.Fatalf("journal %+v, want one for the kept upload %s", rec, id)
+	}
+	r = runCLI(t, stack.Full, kmsCp(src, key)...)
+	if r.Code != 0 {
+		t.Fatalf("rerun: exit %d, want 0: %s", r.Code, r)
 	}
 	if got, _ := objectSHA256(t, key); got != sum {
 		t.Errorf("object SHA-256 %s, source %s", got, sum)
@@ -401,4 +446,23 @@ func journalFor(t *testing.T, key string) *journal.Record {
 		}
 	}
 	return nil
+}
+
+// checkJournalFile: a journal is private (0600) and holds no credentials.
+func checkJournalFile(t *testing.T, path string) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("journal %s has mode %v, want 0600", path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), stack.Full.SecretAccessKey) || strings.Contains(string(b), stack.Full.AccessKeyID) {
+		t.Errorf("journal %s holds credentials", path)
+	}
 }
