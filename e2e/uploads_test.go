@@ -204,3 +204,31 @@ func versityUploads(t *testing.T, v *teststack.Versity, prefix string) []string 
 	}
 	return ids
 }
+
+// abort --older-than skips an upload whose journal is locked by a running
+// cp, whatever its age (moto dates every upload 2010): the running upload
+// completes.
+func TestUploadsAbortSkipsRunningUpload(t *testing.T) {
+	src, sum := makeFile(t, 40*size.MiB)
+	prefix := flatKey(t, "live")
+	key := prefix + "_obj.bin"
+	cleanupKey(t, key)
+	stack.ResetCounts()
+	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
+	defer stack.SetFaults(teststack.Faults{})
+	run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "1")...)
+	waitFor(t, time.Minute, "the first part to be acknowledged", func() bool {
+		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
+	})
+	ab := runCLI(t, stack.Full, "uploads", "abort", target(prefix), "--older-than", "1s")
+	if ab.Code != 0 || !strings.Contains(ab.Stderr, "skipped") || !strings.Contains(ab.Stderr, "pid") {
+		t.Fatalf("abort of a running upload: want it skipped naming the pid: %s", ab)
+	}
+	stack.SetFaults(teststack.Faults{})
+	if r := run.wait(t); r.Code != 0 {
+		t.Fatalf("the running upload failed after the abort attempt: %s", r)
+	}
+	if got, _ := objectSHA256(t, key); got != sum {
+		t.Fatal("stored object differs from the source")
+	}
+}

@@ -242,6 +242,19 @@ func runUploadsAbort(cmd *cobra.Command, g *globalOptions, o *uploadsOptions, ar
 	}
 	failed := 0
 	for _, v := range victims {
+		// An upload whose journal is locked is being sent right now by
+		// another uploader: its age alone must not kill it.
+		if v.Source != "" {
+			j, err := e.store.Lock(journal.Identity{Source: v.Source, Bucket: e.target.Bucket, Key: v.Key})
+			var locked *journal.LockedError
+			if errors.As(err, &locked) {
+				fmt.Fprintf(g.stderr, "uploader: skipped s3://%s/%s (upload %s): %v\n", e.target.Bucket, v.Key, v.UploadID, err)
+				continue
+			}
+			if err == nil {
+				j.Close()
+			}
+		}
 		_, err := e.client.AbortMultipartUpload(e.ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(e.target.Bucket), Key: aws.String(v.Key), UploadId: aws.String(v.UploadID)})
 		if err != nil && diagnose.ErrorCode(err) != "NoSuchUpload" {
 			failed++
@@ -251,10 +264,12 @@ func runUploadsAbort(cmd *cobra.Command, g *globalOptions, o *uploadsOptions, ar
 		g.infof("aborted s3://%s/%s (upload %s)\n", e.target.Bucket, v.Key, v.UploadID)
 	}
 	// The journals of aborted uploads are now stale.
-	if _, cleaned, err := e.pending(); err == nil {
-		for _, c := range cleaned {
-			g.infof("note: %s\n", c)
-		}
+	_, cleaned, err := e.pending()
+	if err != nil {
+		fmt.Fprintf(g.stderr, "uploader: the aborts are done, but removing their local journals failed (uploads list will retry): %v\n", err)
+	}
+	for _, c := range cleaned {
+		g.infof("note: %s\n", c)
 	}
 	if o.olderThan != "" && len(victims) == 0 {
 		g.infof("no unfinished multipart uploads older than %s under s3://%s/%s\n", o.olderThan, e.target.Bucket, e.target.Key)
