@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +49,11 @@ func runMain(m *testing.M) int {
 	defer os.RemoveAll(buildRoot)
 	binary = filepath.Join(buildRoot, "uploader")
 	stateHome = filepath.Join(buildRoot, "state")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/uploader")
+	args := []string{"build", "-o", binary}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "../cmd/uploader")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building uploader:", err)
@@ -67,6 +72,33 @@ func runMain(m *testing.M) int {
 	}
 	defer stack.Stop()
 	return m.Run()
+}
+
+var (
+	plainOnce sync.Once
+	plainPath string
+	plainErr  error
+)
+
+// plainBinary is the uploader built without the race detector, for tests
+// that measure memory (the detector multiplies it). Without -race it is
+// the binary every test uses.
+func plainBinary(t *testing.T) string {
+	t.Helper()
+	if !raceBuild {
+		return binary
+	}
+	plainOnce.Do(func() {
+		plainPath = filepath.Join(buildRoot, "uploader-norace")
+		out, err := exec.Command("go", "build", "-o", plainPath, "../cmd/uploader").CombinedOutput()
+		if err != nil {
+			plainErr = fmt.Errorf("building uploader without -race: %v\n%s", err, out)
+		}
+	})
+	if plainErr != nil {
+		t.Fatal(plainErr)
+	}
+	return plainPath
 }
 
 // cliResult is one run of the binary.

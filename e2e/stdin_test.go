@@ -46,9 +46,9 @@ func TestStdinStream300MiB(t *testing.T) {
 	defer cancel()
 	var cmd *exec.Cmd
 	if haveTime {
-		cmd = exec.CommandContext(ctx, timeBin, append([]string{"-v", "-o", timeOut, binary}, args...)...)
+		cmd = exec.CommandContext(ctx, timeBin, append([]string{"-v", "-o", timeOut, plainBinary(t)}, args...)...)
 	} else {
-		cmd = exec.CommandContext(ctx, binary, args...)
+		cmd = exec.CommandContext(ctx, plainBinary(t), args...)
 	}
 	cmd.Env = append(stack.Env(stack.Full), "XDG_STATE_HOME="+stateHome)
 	var stdout, stderr bytes.Buffer
