@@ -12,6 +12,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"os"
@@ -25,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
+	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -36,6 +38,8 @@ func main() {
 	concurrency := flag.Int("concurrency", 8, "parts in flight")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memProfile := flag.String("memprofile", "", "write an allocation profile here")
+	stdin := flag.Bool("stdin", false, "uploader mode: read the file as a stream of unknown size (as cp -), through a pipe")
+	sum := flag.String("checksum", "", "uploader mode: checksum algorithm (default: the engine's), or none")
 	writeBuffer := flag.Int("write-buffer", 0, "http.Transport WriteBufferSize for the SDK's client (0: Go's default, 4 KiB)")
 	flag.Parse()
 	if flag.NArg() != 1 {
@@ -77,9 +81,27 @@ func main() {
 	start := time.Now()
 	switch *mode {
 	case "uploader":
-		_, err = upload.New(client, upload.Options{PartSize: *partSize, Concurrency: *concurrency}).Upload(ctx, upload.Input{
-			Bucket: "bench", Key: "profile", Body: f, Size: fi.Size(),
-		})
+		opts := upload.Options{PartSize: *partSize, Concurrency: *concurrency}
+		switch *sum {
+		case "":
+		case "none":
+			opts.NoChecksum = true
+		default:
+			opts.Checksum = checksum.Algorithm(*sum)
+		}
+		in := upload.Input{Bucket: "bench", Key: "profile", Body: f, Size: fi.Size()}
+		if *stdin {
+			pr, pw, perr := os.Pipe()
+			if perr != nil {
+				log.Fatal(perr)
+			}
+			go func() {
+				_, _ = io.Copy(pw, f)
+				pw.Close()
+			}()
+			in.Body, in.Size = pr, -1
+		}
+		_, err = upload.New(client, opts).Upload(ctx, in)
 	case "manager":
 		_, err = manager.NewUploader(client, func(u *manager.Uploader) {
 			u.PartSize = *partSize

@@ -11,7 +11,6 @@ import (
 // use it.
 const crc64NVMEPoly = 0x9a6c9329ac4bc9b5
 
-
 func newHash(algo string) hash.Hash {
 	switch algo {
 	case "CRC32":
