@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/uploader-dev/uploader/internal/journal"
+	"github.com/uploader-dev/uploader/upload"
+)
+
+// The exit-code contract, from the errors the engine returns.
+func TestExitCodes(t *testing.T) {
+	denied := &upload.Diagnosis{Code: upload.MissingKMSDecrypt, Message: "m"}
+	expired := &upload.Diagnosis{Code: upload.CredentialsExpired, Message: "m"}
+	reset := fmt.Errorf("send: %w", syscall.ECONNRESET)
+	tests := []struct {
+		name string
+		err  error
+		sig  os.Signal
+		want int
+	}{
+		{"usage", usagef(errors.New("bad flag")), nil, ExitUsage},
+		{"plan", &upload.PlanError{Msg: "too big"}, nil, ExitUsage},
+		{"diagnosed, kept", &upload.Error{UploadID: "u", Kept: true, Err: denied}, nil, ExitDiagnosed},
+		{"diagnosed, no upload", &upload.Error{Err: denied}, nil, ExitDiagnosed},
+		{"transient after retries, kept", &upload.Error{UploadID: "u", Kept: true, Err: reset}, nil, ExitTransient},
+		{"transient, aborted (stdin)", &upload.Error{UploadID: "u", Aborted: true, Err: reset}, nil, ExitFailed},
+		{"credentials expired mid-upload", &upload.Error{UploadID: "u", Kept: true, Err: expired}, nil, ExitTransient},
+		{"credentials expired before any upload", &upload.Error{Err: expired}, nil, ExitDiagnosed},
+		{"source changed", &upload.Error{UploadID: "u", Aborted: true, Err: &upload.SourceChangedError{Path: "p", Why: "w"}}, nil, ExitFailed},
+		{"encryption not applied", &upload.EncryptionError{Bucket: "b", Key: "k"}, nil, ExitFailed},
+		{"checksum mismatch", &upload.ChecksumError{What: "object"}, nil, ExitFailed},
+		{"locked", &journal.LockedError{PID: 42}, nil, ExitFailed},
+		{"SIGINT", &upload.Error{UploadID: "u", Kept: true, Err: upload.ErrStopped}, os.Interrupt, ExitInterrupted},
+		{"SIGTERM", &upload.Error{UploadID: "u", Kept: true, Err: context.Canceled}, syscall.SIGTERM, ExitTerminated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			intr := &interrupter{first: tt.sig}
+			if got := exitCode(cpFailure(intr, tt.err)); got != tt.want {
+				t.Fatalf("exit %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
