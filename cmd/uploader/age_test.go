@@ -41,3 +41,14 @@ func FuzzParseAge(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"50MiB/s", "100MB/s", "1048576", "0/s", "-1MiB/s", "x/s", "1e3/s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if n, err := parseRate(s); err == nil && n <= 0 {
+			t.Fatalf("parseRate(%q) = %d: a non-positive rate accepted", s, n)
+		}
+	})
+}
