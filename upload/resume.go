@@ -130,7 +130,7 @@ func (s *session) partStillGood(p journal.Part, listed *types.Part) (bool, error
 	if !ok {
 		return false, nil
 	}
-	local, err := checksum.Sum(s.opts.Checksum, io.NewSectionReader(ra, int64(p.Number-1)*s.plan.PartSize, p.Size))
+	local, err := checksum.SumSection(s.opts.Checksum, io.NewSectionReader(ra, int64(p.Number-1)*s.plan.PartSize, p.Size))
 	if err != nil {
 		return false, fmt.Errorf("reading part %d of %s to check it: %w", p.Number, s.src.path, err)
 	}

@@ -136,7 +136,7 @@ func runPreflightCmd(cmd *cobra.Command, g *globalOptions, o *preflightOptions, 
 	}
 	ctx, stop := signalContext(cmd.Context())
 	defer stop()
-	cfg, err := g.awsConfig(ctx, 0)
+	cfg, err := g.awsConfig(ctx, 0, 0)
 	if err != nil {
 		return usagef(err)
 	}

@@ -38,14 +38,16 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
 }
 
-// awsConfig loads the SDK configuration for these flags.
-func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts int) (aws.Config, error) {
+// awsConfig loads the SDK configuration for these flags; retryMaxAttempts
+// and conns (requests in parallel) may be 0 for the SDK's defaults.
+func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts, conns int) (aws.Config, error) {
 	o := awsconfig.Options{
 		Profile:          g.profile,
 		Region:           g.region,
 		EndpointURL:      g.endpointURL,
 		CABundle:         g.caBundle,
 		RetryMaxAttempts: retryMaxAttempts,
+		MaxConnsPerHost:  conns,
 	}
 	cfg, err := awsconfig.Load(ctx, o)
 	if err == nil && g.debug {

@@ -101,7 +101,7 @@ func (o *uploadsOptions) env(cmd *cobra.Command, g *globalOptions, arg string) (
 		return nil, nil, usagef(fmt.Errorf("--state-dir: %v", err))
 	}
 	ctx, stop := signalContext(cmd.Context())
-	cfg, err := g.awsConfig(ctx, 0)
+	cfg, err := g.awsConfig(ctx, 0, 0)
 	if err != nil {
 		stop()
 		return nil, nil, usagef(err)
