@@ -64,11 +64,12 @@ var (
 		"remedy":     opt(jString),
 	}
 	checkSchema = jsonSchema{
-		"name":   {typ: jString, required: true, nonEmpty: true},
-		"status": {typ: jString, required: true, enum: []string{"PASS", "WARN", "FAIL", "SKIP"}},
-		"code":   opt(jString),
-		"detail": req(jString),
-		"remedy": opt(jString),
+		"name":      {typ: jString, required: true, nonEmpty: true},
+		"status":    {typ: jString, required: true, enum: []string{"PASS", "WARN", "FAIL", "SKIP"}},
+		"code":      opt(jString),
+		"detail":    req(jString),
+		"remedy":    opt(jString),
+		"operation": opt(jString),
 	}
 	reportSchema = jsonSchema{
 		"checks":        {typ: jArray, required: true, items: &jsonField{typ: jObject, fields: checkSchema}},
@@ -588,7 +589,9 @@ func TestJSONEventsFailureBeforeStart(t *testing.T) {
 		preflight bool
 		operation string // prefix of diagnosis.operation
 	}{
-		{"preflight FAIL", stack.NoDecrypt, nil, true, "preflight:"},
+		// The canary proved where the upload would fail: that S3 call is named.
+		{"preflight FAIL", stack.NoDecrypt, nil, true, "UploadPart"},
+		{"preflight FAIL, no GenerateDataKey", stack.NoGenerateDataKey, nil, true, "CreateMultipartUpload"},
 		{"CreateMultipartUpload denied", stack.NoGenerateDataKey, []string{"--no-preflight"}, false, "CreateMultipartUpload"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -97,6 +97,9 @@ type Check struct {
 	Code   diagnose.Code `json:"code,omitempty"`
 	Detail string        `json:"detail"`
 	Remedy string        `json:"remedy,omitempty"`
+	// Operation is the S3 call whose answer the verdict rests on, for the
+	// canary: the request the upload itself would have failed on.
+	Operation string `json:"operation,omitempty"`
 }
 
 // Check names, in report order. They are part of the JSON output.

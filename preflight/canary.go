@@ -146,7 +146,7 @@ func (r *run) abort(ctx context.Context, uploadID string) {
 // canaryFailure records a failed canary step; a denial's row is settled by
 // reconcile, which knows what the round trip proved.
 func (r *run) canaryFailure(op string, err error) Check {
-	c := Check{Name: CheckCanary}
+	c := Check{Name: CheckCanary, Operation: op}
 	r.cn.err = err
 	if diagnose.IsAccessDenied(err) {
 		if op == "UploadPart" {

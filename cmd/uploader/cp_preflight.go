@@ -55,15 +55,24 @@ type preflightEvent struct {
 	Report preflight.Report `json:"report"`
 }
 
-// firstFailure is the first failing check as a diagnosis, for --json.
+// firstFailure is the preflight's verdict as a diagnosis, for --json: the
+// first failing check's code and remedy, and the S3 operation the upload
+// would have failed on when the canary proved it.
 func firstFailure(rep preflight.Report, job *cpJob) *diagnose.Diagnosis {
+	var d *diagnose.Diagnosis
 	for _, c := range rep.Checks {
-		if c.Status == preflight.Fail {
-			return &diagnose.Diagnosis{
+		if c.Status != preflight.Fail {
+			continue
+		}
+		if d == nil {
+			d = &diagnose.Diagnosis{
 				Code: c.Code, Operation: "preflight:" + c.Name, Principal: rep.Principal,
 				Key: rep.KeyARN, Message: c.Detail, Remedy: c.Remedy,
 			}
 		}
+		if c.Operation != "" {
+			d.Operation = c.Operation
+		}
 	}
-	return nil
+	return d
 }

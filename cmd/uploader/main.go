@@ -13,6 +13,7 @@ func main() {
 
 // run executes the CLI and returns the process exit code (see exitcode.go).
 func run(args []string) int {
+	defer startProfile()()
 	root := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
