@@ -32,6 +32,7 @@ type fakeS3 struct {
 	ignoreSSE      bool // answer as a server that drops SSE headers
 	sendTwice      bool
 	beforeComplete func()
+	denyListParts  bool
 	objSSE         map[string][2]string // key -> mode, key id as answered
 
 	failPart    func(n int32) error // nil: succeed
@@ -223,6 +224,9 @@ func (f *fakeS3) HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns 
 
 func (f *fakeS3) ListParts(ctx context.Context, in *s3.ListPartsInput, optFns ...func(*s3.Options)) (*s3.ListPartsOutput, error) {
 	f.record("ListParts")
+	if f.denyListParts {
+		return nil, s3Denied("ListParts")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	parts, ok := f.uploads[aws.ToString(in.UploadId)]

@@ -88,6 +88,13 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 		s.note("the interrupted upload %s no longer exists on S3 (aborted, or expired by a lifecycle rule): starting over", rec.UploadID)
 		return nil, s.jr.Remove()
 	}
+	if diagnose.IsAccessDenied(err) {
+		// Without s3:ListMultipartUploadParts the parts cannot be checked,
+		// and unchecked parts are never trusted: start over.
+		aerr := abort(ctx, s.base, s.in.Bucket, s.in.Key, rec.UploadID)
+		s.note("cannot check the interrupted upload %s (ListParts denied: it needs s3:ListMultipartUploadParts); %s, starting over", rec.UploadID, abortedOrNot(aerr))
+		return nil, s.jr.Remove()
+	}
 	if err != nil {
 		return nil, s.diag.explain(ctx, "ListParts", 0, err)
 	}
@@ -220,4 +227,11 @@ func journalChecksum(alg checksum.Algorithm, rec *journal.Record) (string, bool)
 		return "", false
 	}
 	return checksum.Encode(full), true
+}
+
+func abortedOrNot(err error) string {
+	if err != nil {
+		return fmt.Sprintf("it could not be aborted either (%v)", err)
+	}
+	return "aborted it"
 }

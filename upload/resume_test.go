@@ -238,3 +238,34 @@ func TestStreamOverPartLimit(t *testing.T) {
 		t.Fatal("a truncated object was stored")
 	}
 }
+
+// Without s3:ListMultipartUploadParts a journal cannot be checked: the old
+// upload is aborted and a new one completes, never trusted blindly.
+func TestResumeListPartsDenied(t *testing.T) {
+	data := randomBytes(20 * size.MiB)
+	in, _ := fileInput(t, data)
+	st := journals(t)
+	f := newFake()
+	f.failPart = func(n int32) error {
+		if n == 2 {
+			return errors.New("connection reset by peer")
+		}
+		return nil
+	}
+	if _, err := New(f, Options{Concurrency: 1, Journals: st}).Upload(context.Background(), in); err == nil {
+		t.Fatal("first run should fail")
+	}
+	f.failPart, f.calls = nil, nil
+	f.denyListParts = true
+	res, err := New(f, Options{Concurrency: 1, Journals: st}).Upload(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.callList()
+	if countCalls(calls, "AbortMultipartUpload") != 1 || countCalls(calls, "UploadPart") != 3 || !bytes.Equal(f.objects["obj"], data) {
+		t.Fatalf("calls %v: want the old upload aborted and all 3 parts sent", calls)
+	}
+	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "ListMultipartUploadParts") {
+		t.Fatalf("notes %q do not name the missing permission", res.Notes)
+	}
+}
