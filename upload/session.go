@@ -192,6 +192,8 @@ func (s *session) multipart(ctx context.Context, res Result) (Result, error) {
 	body := bodyReader(s.in)
 	var stream *countReader
 	if s.plan.Size < 0 {
+		// The wrapper also hides ReadAt and Seek: os.Stdin is an *os.File,
+		// and manager would take a pipe for a seekable file.
 		stream = &countReader{r: body}
 		body = stream
 	}
