@@ -27,9 +27,10 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
 # End-to-end tests start their own local stack (moto + the S3-KMS gate) on
-# free loopback ports and stop it by pid.
+# free loopback ports and stop it by pid. -count=1: they build and run the
+# binary, which go test's cache cannot see, so a cached pass could be stale.
 test: fmt-check vet
-	$(GO) test -race -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-short:
 	$(GO) test -short ./...
