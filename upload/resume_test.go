@@ -101,20 +101,11 @@ func TestResumeChangedSourceStartsOver(t *testing.T) {
 	in, _ := fileInput(t, data)
 	st := journals(t)
 	f := newFake()
-	f.failPart = func(n int32) error {
-		if n == 2 {
-			return errors.New("connection reset by peer")
-		}
-		return nil
-	}
-	if _, err := New(f, Options{Concurrency: 1, Journals: st}).Upload(context.Background(), in); err == nil {
-		t.Fatal("first run should fail")
-	}
+	interruptAt(t, f, st, in, 2)
 	later := time.Now().Add(time.Hour)
 	if err := os.Chtimes(in.SourcePath, later, later); err != nil {
 		t.Fatal(err)
 	}
-	f.failPart, f.calls = nil, nil
 	res, err := New(f, Options{Concurrency: 1, Journals: st}).Upload(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
@@ -246,16 +237,7 @@ func TestResumeListPartsDenied(t *testing.T) {
 	in, _ := fileInput(t, data)
 	st := journals(t)
 	f := newFake()
-	f.failPart = func(n int32) error {
-		if n == 2 {
-			return errors.New("connection reset by peer")
-		}
-		return nil
-	}
-	if _, err := New(f, Options{Concurrency: 1, Journals: st}).Upload(context.Background(), in); err == nil {
-		t.Fatal("first run should fail")
-	}
-	f.failPart, f.calls = nil, nil
+	interruptAt(t, f, st, in, 2)
 	f.denyListParts = true
 	res, err := New(f, Options{Concurrency: 1, Journals: st}).Upload(context.Background(), in)
 	if err != nil {
@@ -268,4 +250,21 @@ func TestResumeListPartsDenied(t *testing.T) {
 	if len(res.Notes) == 0 || !strings.Contains(res.Notes[0], "ListMultipartUploadParts") {
 		t.Fatalf("notes %q do not name the missing permission", res.Notes)
 	}
+}
+
+// interruptAt runs a first upload that fails transiently at part n, so a
+// journaled, kept upload is left for the next run; the fake is then reset
+// to succeed.
+func interruptAt(t *testing.T, f *fakeS3, st *journal.Store, in Input, n int32) {
+	t.Helper()
+	f.failPart = func(p int32) error {
+		if p == n {
+			return errors.New("connection reset by peer")
+		}
+		return nil
+	}
+	if _, err := New(f, Options{Concurrency: 1, Journals: st}).Upload(context.Background(), in); err == nil {
+		t.Fatal("the interrupted run succeeded")
+	}
+	f.failPart, f.calls = nil, nil
 }
