@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 )
@@ -65,15 +64,9 @@ type checksumClient struct {
 	expected string
 }
 
-func (c *checksumClient) fullObject() bool { return c.alg.FullObject() }
-
 func (c *checksumClient) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
 	in.ChecksumAlgorithm = c.alg.SDK()
-	if c.fullObject() {
-		in.ChecksumType = types.ChecksumTypeFullObject
-	} else {
-		in.ChecksumType = types.ChecksumTypeComposite
-	}
+	in.ChecksumType = c.alg.ObjectType()
 	return c.Client.CreateMultipartUpload(ctx, in, optFns...)
 }
 
@@ -83,7 +76,6 @@ func (c *checksumClient) UploadPart(ctx context.Context, in *s3.UploadPartInput,
 		return nil, fmt.Errorf("checksum of part %d: %w", aws.ToInt32(in.PartNumber), err)
 	}
 	b64 := checksum.Encode(sum)
-	in.ChecksumAlgorithm = c.alg.SDK()
 	checksum.SetUploadPart(in, c.alg, b64)
 	out, err := c.Client.UploadPart(ctx, in, optFns...)
 	if err != nil {
@@ -92,8 +84,9 @@ func (c *checksumClient) UploadPart(ctx context.Context, in *s3.UploadPartInput,
 	switch got := checksum.FromUploadPart(out, c.alg); {
 	case got == "":
 		// manager copies the output's checksum into Complete's part list,
-		// which some servers require for a checksummed upload.
-		setPartOutputChecksum(out, c.alg, b64)
+		// which some servers require for a checksummed upload; the resume
+		// journal records it from there too.
+		checksum.SetUploadPartOutput(out, c.alg, b64)
 	case got != b64:
 		return out, &ChecksumError{What: fmt.Sprintf("part %d", aws.ToInt32(in.PartNumber)), Local: b64, Remote: got}
 	}
@@ -118,13 +111,12 @@ func (c *checksumClient) CompleteMultipartUpload(ctx context.Context, in *s3.Com
 	if err != nil {
 		return nil, err
 	}
-	if c.fullObject() {
+	if c.alg.FullObject() {
 		sum, err := checksum.FullObject(c.alg, parts)
 		if err != nil {
 			return nil, err
 		}
 		c.expected = checksum.Encode(sum)
-		in.ChecksumType = types.ChecksumTypeFullObject
 		checksum.SetComplete(in, c.alg, c.expected)
 		in.MpuObjectSize = aws.Int64(totalSize(parts))
 	} else {

@@ -44,15 +44,14 @@ type adaptiveLimit struct {
 	debt      int // tokens to withhold when they come back
 	successes int
 	lastHalve time.Time
-	onChange  func(limit int)
 }
 
 // halveEvery keeps one burst of SlowDowns from halving the limit many
 // times over: the parts in that burst all saw the same overload.
 const halveEvery = time.Second
 
-func newAdaptiveLimit(max int, onChange func(int)) *adaptiveLimit {
-	l := &adaptiveLimit{tokens: make(chan struct{}, max), max: max, now: time.Now, onChange: onChange}
+func newAdaptiveLimit(max int) *adaptiveLimit {
+	l := &adaptiveLimit{tokens: make(chan struct{}, max), max: max, now: time.Now}
 	for i := 0; i < max; i++ {
 		l.tokens <- struct{}{}
 	}
@@ -97,59 +96,44 @@ func (l *adaptiveLimit) release() {
 func (l *adaptiveLimit) limit() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.max - l.withheld - l.debt
+	return l.current()
 }
+
+// current is limit with l.mu held.
+func (l *adaptiveLimit) current() int { return l.max - l.withheld - l.debt }
 
 // slowDown halves the limit (not below 1).
 func (l *adaptiveLimit) slowDown() {
 	l.mu.Lock()
-	now := l.now()
-	cur := l.max - l.withheld - l.debt
+	defer l.mu.Unlock()
+	now, cur := l.now(), l.current()
 	if cur <= 1 || now.Sub(l.lastHalve) < halveEvery {
-		l.mu.Unlock()
 		return
 	}
 	l.lastHalve = now
 	l.debt += cur - cur/2
 	l.successes = 0
-	next := cur / 2
-	l.mu.Unlock()
-	if l.onChange != nil {
-		l.onChange(next)
-	}
 }
 
 // success grows the limit by one after a full limit's worth of parts
 // succeeded since the last change.
 func (l *adaptiveLimit) success() {
 	l.mu.Lock()
-	cur := l.max - l.withheld - l.debt
+	defer l.mu.Unlock()
+	cur := l.current()
 	if cur >= l.max {
-		l.mu.Unlock()
 		return
 	}
-	l.successes++
-	if l.successes < cur {
-		l.mu.Unlock()
+	if l.successes++; l.successes < cur {
 		return
 	}
 	l.successes = 0
-	grew := false
-	switch {
-	case l.debt > 0:
+	if l.debt > 0 { // a token not yet withheld: just keep it
 		l.debt--
-	case l.withheld > 0:
-		l.withheld--
-		grew = true
+		return
 	}
-	next := l.max - l.withheld - l.debt
-	l.mu.Unlock()
-	if grew {
-		l.tokens <- struct{}{}
-	}
-	if l.onChange != nil {
-		l.onChange(next)
-	}
+	l.withheld--
+	l.tokens <- struct{}{} // never blocks: the channel holds max tokens
 }
 
 // observe is a per-request option that watches every attempt's HTTP status,

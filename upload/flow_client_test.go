@@ -9,7 +9,7 @@ import (
 
 func TestAdaptiveLimit(t *testing.T) {
 	clock := time.Unix(0, 0)
-	l := newAdaptiveLimit(8, nil)
+	l := newAdaptiveLimit(8)
 	l.now = func() time.Time { return clock }
 	ctx := context.Background()
 
@@ -57,7 +57,7 @@ func TestAdaptiveLimit(t *testing.T) {
 }
 
 func TestAdaptiveLimitStop(t *testing.T) {
-	l := newAdaptiveLimit(1, nil)
+	l := newAdaptiveLimit(1)
 	stop := make(chan struct{})
 	if err := l.acquire(context.Background(), stop); err != nil {
 		t.Fatal(err)

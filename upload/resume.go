@@ -36,16 +36,9 @@ func (r *resumeState) bytes() int64 {
 func (s *session) settings() journal.Settings {
 	ck := "none"
 	if !s.opts.NoChecksum {
-		ck = string(s.opts.Checksum) + "/" + checksumType(s.opts.Checksum)
+		ck = string(s.opts.Checksum) + "/" + string(s.opts.Checksum.ObjectType())
 	}
 	return journal.Settings{Size: s.src.size, ModTime: s.src.modTime, PartSize: s.plan.PartSize, SSE: s.in.SSE.normalized(), Checksum: ck}
-}
-
-func checksumType(a checksum.Algorithm) string {
-	if a.FullObject() {
-		return string(types.ChecksumTypeFullObject)
-	}
-	return string(types.ChecksumTypeComposite)
 }
 
 // reconcile reads the journal and checks it against S3. It returns a
@@ -189,8 +182,8 @@ func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Re
 		SSE: string(head.ServerSideEncryption), KMSKeyID: aws.ToString(head.SSEKMSKeyId), BucketKey: aws.ToBool(head.BucketKeyEnabled)}
 	if !s.opts.NoChecksum {
 		expected, ok := journalChecksum(s.opts.Checksum, rec)
-		got := checksumOf(head.ChecksumCRC64NVME, head.ChecksumCRC32, head.ChecksumCRC32C, head.ChecksumSHA256, head.ChecksumSHA1)[s.opts.Checksum]
-		res.ChecksumAlgorithm, res.ChecksumType, res.Checksum = string(s.opts.Checksum), checksumType(s.opts.Checksum), expected
+		got, _ := checksum.FromHead(head, s.opts.Checksum)
+		res.ChecksumAlgorithm, res.ChecksumType, res.Checksum = string(s.opts.Checksum), string(s.opts.Checksum.ObjectType()), expected
 		if ok && wellFormed(s.opts.Checksum, got) {
 			if got != expected {
 				return nil, nil // someone else's object: upload ours again

@@ -57,7 +57,7 @@ func (c *resumeClient) UploadPart(ctx context.Context, in *s3.UploadPartInput, o
 				}
 				c.s.sums.add(n, sum, done.Size)
 				// manager copies it into CompleteMultipartUpload's part list.
-				setPartOutputChecksum(out, c.s.opts.Checksum, done.Checksum)
+				checksum.SetUploadPartOutput(out, c.s.opts.Checksum, done.Checksum)
 			}
 			return out, nil
 		}
@@ -71,7 +71,8 @@ func (c *resumeClient) UploadPart(ctx context.Context, in *s3.UploadPartInput, o
 		part.Size = bodyLen(in.Body)
 	}
 	if !c.s.opts.NoChecksum {
-		part.Checksum = inputChecksum(in, c.s.opts.Checksum)
+		// The checksum decorator leaves the part's checksum on the output.
+		part.Checksum = checksum.FromUploadPart(out, c.s.opts.Checksum)
 	}
 	if err := c.s.jr.AddPart(part); err != nil {
 		return out, fmt.Errorf("recording part %d in the resume journal: %w", n, err)
@@ -88,37 +89,4 @@ func (c *resumeClient) CompleteMultipartUpload(ctx context.Context, in *s3.Compl
 		}
 	}
 	return out, err
-}
-
-// inputChecksum is the checksum the checksum decorator set on a part.
-func inputChecksum(in *s3.UploadPartInput, a checksum.Algorithm) string {
-	switch a {
-	case checksum.CRC64NVME:
-		return aws.ToString(in.ChecksumCRC64NVME)
-	case checksum.CRC32:
-		return aws.ToString(in.ChecksumCRC32)
-	case checksum.CRC32C:
-		return aws.ToString(in.ChecksumCRC32C)
-	case checksum.SHA256:
-		return aws.ToString(in.ChecksumSHA256)
-	case checksum.SHA1:
-		return aws.ToString(in.ChecksumSHA1)
-	}
-	return ""
-}
-
-func setPartOutputChecksum(out *s3.UploadPartOutput, a checksum.Algorithm, b64 string) {
-	v := aws.String(b64)
-	switch a {
-	case checksum.CRC64NVME:
-		out.ChecksumCRC64NVME = v
-	case checksum.CRC32:
-		out.ChecksumCRC32 = v
-	case checksum.CRC32C:
-		out.ChecksumCRC32C = v
-	case checksum.SHA256:
-		out.ChecksumSHA256 = v
-	case checksum.SHA1:
-		out.ChecksumSHA1 = v
-	}
 }

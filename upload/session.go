@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,7 +80,7 @@ func (s *session) chain() Client {
 		c = &resumeClient{Client: c, s: s}
 	}
 	c = &startNotifier{Client: c, s: s}
-	return &flowClient{Client: c, stop: s.in.Stop, lim: newAdaptiveLimit(s.opts.Concurrency, nil)}
+	return &flowClient{Client: c, stop: s.in.Stop, lim: newAdaptiveLimit(s.opts.Concurrency)}
 }
 
 func (s *session) resumable() bool {
@@ -160,7 +162,7 @@ func (s *session) single(ctx context.Context, res Result) (Result, error) {
 	}
 	res.ETag, res.VersionID = aws.ToString(o.ETag), aws.ToString(o.VersionId)
 	res.SSE, res.KMSKeyID, res.BucketKey = string(o.ServerSideEncryption), aws.ToString(o.SSEKMSKeyId), aws.ToBool(o.BucketKeyEnabled)
-	err = s.verifyChecksum(&res, checksumOf(o.ChecksumCRC64NVME, o.ChecksumCRC32, o.ChecksumCRC32C, o.ChecksumSHA256, o.ChecksumSHA1))
+	err = s.verifyChecksum(&res, func(a checksum.Algorithm) string { return checksum.FromPutObject(o, a) })
 	res.Notes = s.notes
 	return res, err
 }
@@ -218,7 +220,7 @@ func (s *session) multipart(ctx context.Context, res Result) (Result, error) {
 	if res.Size < 0 {
 		res.Size = stream.n
 	}
-	err = s.verifyChecksum(&res, checksumOf(out.ChecksumCRC64NVME, out.ChecksumCRC32, out.ChecksumCRC32C, out.ChecksumSHA256, out.ChecksumSHA1))
+	err = s.verifyChecksum(&res, func(a checksum.Algorithm) string { return checksum.FromUpload(out, a) })
 	res.Notes = s.notes
 	return res, err
 }
@@ -264,18 +266,18 @@ func (s *session) fail(ctx context.Context, err, cause error) error {
 // derived from the source. A server that reports none, or a malformed one
 // (moto reports a CRC32 under the CRC64NVME name), leaves the object
 // unverified with a note, never a claim.
-func (s *session) verifyChecksum(res *Result, reported map[checksum.Algorithm]string) error {
+func (s *session) verifyChecksum(res *Result, reported func(checksum.Algorithm) string) error {
 	if s.ck == nil {
 		s.note("no checksums were sent (--checksum-calculation when_required): the stored bytes were not verified end to end")
 		return nil
 	}
 	alg := s.ck.alg
 	res.ChecksumAlgorithm, res.Checksum = string(alg), s.ck.expected
-	res.ChecksumType = string(types.ChecksumTypeComposite)
-	if alg.FullObject() || !s.plan.Multipart || res.UploadID == "" {
+	res.ChecksumType = string(alg.ObjectType())
+	if res.UploadID == "" { // one request: the checksum of the bytes
 		res.ChecksumType = string(types.ChecksumTypeFullObject)
 	}
-	got := reported[alg]
+	got := reported(alg)
 	switch {
 	case got == "":
 		s.note("the server reported no %s checksum for the object: not verified end to end", alg)
@@ -292,26 +294,13 @@ func (s *session) verifyChecksum(res *Result, reported map[checksum.Algorithm]st
 // wellFormed reports whether v looks like a checksum of alg: the right
 // number of bytes, optionally with a "-N" part count (COMPOSITE).
 func wellFormed(alg checksum.Algorithm, v string) bool {
-	if i := len(v) - 1; i > 0 {
-		for j := i; j > 0; j-- {
-			if v[j] == '-' {
-				v = v[:j]
-				break
-			}
-			if v[j] < '0' || v[j] > '9' {
-				break
-			}
+	if i := strings.LastIndexByte(v, '-'); i > 0 {
+		if _, err := strconv.Atoi(v[i+1:]); err == nil {
+			v = v[:i]
 		}
 	}
 	b, err := checksum.Decode(v)
 	return err == nil && len(b) == alg.Size()
-}
-
-func checksumOf(crc64nvme, crc32, crc32c, sha256, sha1 *string) map[checksum.Algorithm]string {
-	return map[checksum.Algorithm]string{
-		checksum.CRC64NVME: aws.ToString(crc64nvme), checksum.CRC32: aws.ToString(crc32),
-		checksum.CRC32C: aws.ToString(crc32c), checksum.SHA256: aws.ToString(sha256), checksum.SHA1: aws.ToString(sha1),
-	}
 }
 
 // unchanged reports a file source whose size or mtime moved since the start.

@@ -102,6 +102,15 @@ func (a Algorithm) FullObject() bool {
 	return crcOf(a) != nil
 }
 
+// ObjectType is the multipart checksum type the uploader asks S3 for with
+// a: FULL_OBJECT where a has one, else COMPOSITE.
+func (a Algorithm) ObjectType() types.ChecksumType {
+	if a.FullObject() {
+		return types.ChecksumTypeFullObject
+	}
+	return types.ChecksumTypeComposite
+}
+
 // SDK is a as the SDK's enum.
 func (a Algorithm) SDK() types.ChecksumAlgorithm {
 	switch a {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -72,6 +73,22 @@ func SetCompletedPart(p *types.CompletedPart, a Algorithm, b64 string) {
 func SetComplete(in *s3.CompleteMultipartUploadInput, a Algorithm, b64 string) {
 	in.ChecksumType = types.ChecksumTypeFullObject
 	fields{&in.ChecksumCRC32, &in.ChecksumCRC32C, &in.ChecksumCRC64NVME, &in.ChecksumSHA1, &in.ChecksumSHA256}.set(a, b64)
+}
+
+// SetUploadPartOutput records a part's checksum on UploadPart's output,
+// where manager takes the CompleteMultipartUpload part list from.
+func SetUploadPartOutput(out *s3.UploadPartOutput, a Algorithm, b64 string) {
+	fields{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.set(a, b64)
+}
+
+// FromPutObject is the object checksum PutObject returned, or "".
+func FromPutObject(out *s3.PutObjectOutput, a Algorithm) string {
+	return fields{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.get(a)
+}
+
+// FromUpload is the object checksum a manager upload returned, or "".
+func FromUpload(out *manager.UploadOutput, a Algorithm) string {
+	return fields{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.get(a)
 }
 
 // FromUploadPart is the part checksum S3 computed, or "" if the server
