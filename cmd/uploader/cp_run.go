@@ -180,22 +180,25 @@ func rate(n int64, d time.Duration) int64 {
 }
 
 // cpFailure gives an upload error its exit code: the signal's when the
-// user interrupted it, 4 when a kept upload failed transiently (a rerun
-// resumes it), and the usual mapping otherwise.
+// user interrupted it; 4 when it failed transiently after the retries (a
+// kept file upload resumes on a rerun; stdin's was aborted) or when the
+// credentials expired while data was moving; the usual mapping otherwise.
 func cpFailure(intr *interrupter, err error) error {
 	if sig := intr.signal(); sig != nil {
 		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s: %w", signalName(sig), err)}
 	}
 	var ue *upload.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
 	var d *upload.Diagnosis
-	if errors.As(err, &ue) && ue.Kept {
-		switch {
-		case errors.As(err, &d) && d.Code == upload.CredentialsExpired:
-			return &exitError{code: ExitTransient, err: err}
-		case errors.As(err, &d):
-		case diagnose.IsTransient(err):
+	switch {
+	case errors.As(err, &d):
+		if d.Code == upload.CredentialsExpired && ue.UploadID != "" {
 			return &exitError{code: ExitTransient, err: err}
 		}
+	case diagnose.IsTransient(err):
+		return &exitError{code: ExitTransient, err: err}
 	}
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -28,7 +29,8 @@ func TestExitCodes(t *testing.T) {
 		{"diagnosed, kept", &upload.Error{UploadID: "u", Kept: true, Err: denied}, nil, ExitDiagnosed},
 		{"diagnosed, no upload", &upload.Error{Err: denied}, nil, ExitDiagnosed},
 		{"transient after retries, kept", &upload.Error{UploadID: "u", Kept: true, Err: reset}, nil, ExitTransient},
-		{"transient, aborted (stdin)", &upload.Error{UploadID: "u", Aborted: true, Err: reset}, nil, ExitFailed},
+		{"transient, aborted (stdin)", &upload.Error{UploadID: "u", Aborted: true, Err: reset}, nil, ExitTransient},
+		{"transient, single request", &upload.Error{Op: "PutObject", Err: reset}, nil, ExitTransient},
 		{"credentials expired mid-upload", &upload.Error{UploadID: "u", Kept: true, Err: expired}, nil, ExitTransient},
 		{"credentials expired before any upload", &upload.Error{Err: expired}, nil, ExitDiagnosed},
 		{"source changed", &upload.Error{UploadID: "u", Aborted: true, Err: &upload.SourceChangedError{Path: "p", Why: "w"}}, nil, ExitFailed},
@@ -45,5 +47,16 @@ func TestExitCodes(t *testing.T) {
 				t.Fatalf("exit %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// The advice names a command that works as pasted, for any key.
+func TestUploadFateQuotesTheTarget(t *testing.T) {
+	job := &cpJob{}
+	job.target.Bucket, job.target.Key = "b", "dir/it's a file.tar"
+	got := uploadFate(&upload.Error{UploadID: "U1", Kept: true}, job)
+	want := `uploader uploads abort 's3://b/dir/it'\''s a file.tar' --upload-id U1`
+	if !strings.Contains(got, want) {
+		t.Fatalf("advice %q does not contain %q", got, want)
 	}
 }

@@ -46,14 +46,14 @@ func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error
 
 // uploadFate says what happened to the multipart upload and what to do.
 func uploadFate(ue *upload.Error, job *cpJob) string {
-	abortCmd := fmt.Sprintf("aws s3api abort-multipart-upload --bucket %s --key %s --upload-id %s", job.target.Bucket, shellQuote(job.target.Key), ue.UploadID)
+	abortCmd := fmt.Sprintf("uploader uploads abort %s --upload-id %s", shellQuote(job.target.String()), ue.UploadID)
 	switch {
 	case ue.Aborted:
 		return fmt.Sprintf("The multipart upload %s was aborted (%s): no parts are left behind.", ue.UploadID, whyAborted(job))
 	case ue.AbortErr != nil:
 		return fmt.Sprintf("The multipart upload %s could not be aborted (%v); its parts are stored and billed until you abort it:\n  %s", ue.UploadID, ue.AbortErr, abortCmd)
 	}
-	return fmt.Sprintf("The multipart upload %s was kept, with its progress journaled: rerun the same command to resume it (only the missing parts are sent). To drop it instead:\n  uploader uploads abort %s --upload-id %s", ue.UploadID, job.target, ue.UploadID)
+	return fmt.Sprintf("The multipart upload %s was kept, with its progress journaled: rerun the same command to resume it (only the missing parts are sent). To drop it instead:\n  %s", ue.UploadID, abortCmd)
 }
 
 func shellQuote(s string) string {
