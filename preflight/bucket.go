@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -86,40 +87,57 @@ func (r *run) bucket(ctx context.Context) {
 // say.
 func (r *run) encryption(ctx context.Context) {
 	c := Check{Name: CheckEncryption}
+	if why, skip := r.skipBucketCall(); skip {
+		c.Status, c.Detail = Skip, why
+		r.add(c)
+		return
+	}
+	out, err := r.c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
+	if ctx.Err() != nil {
+		return
+	}
 	switch {
-	case r.noCreds:
-		c.Status, c.Detail = Skip, skipNoCreds
-	case r.bucketMissing:
-		c.Status, c.Detail = Skip, "not checked: the bucket does not exist"
-	case !r.spend():
-		c.Status, c.Detail = Skip, budgetSkip
-	default:
-		out, err := r.c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
-		if ctx.Err() != nil {
-			return
-		}
-		switch {
-		case err == nil:
-			r.encKnown = true
-			if out.ServerSideEncryptionConfiguration != nil {
-				for _, rule := range out.ServerSideEncryptionConfiguration.Rules {
-					if d := rule.ApplyServerSideEncryptionByDefault; d != nil {
-						r.defaultSSE, r.defaultKey, r.defaultBK = d.SSEAlgorithm, aws.ToString(d.KMSMasterKeyID), rule.BucketKeyEnabled
-						break
-					}
+	case err == nil:
+		r.encKnown = true
+		if out.ServerSideEncryptionConfiguration != nil {
+			for _, rule := range out.ServerSideEncryptionConfiguration.Rules {
+				if d := rule.ApplyServerSideEncryptionByDefault; d != nil {
+					r.defaultSSE, r.defaultKey, r.defaultBK = d.SSEAlgorithm, aws.ToString(d.KMSMasterKeyID), rule.BucketKeyEnabled
+					break
 				}
 			}
-			c.Status, c.Detail = Pass, "default encryption: "+r.defaultText()
-		case isCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
-			r.encKnown = true
-			c.Status, c.Detail = Pass, "no default encryption configured"
-		case diagnose.IsAccessDenied(err):
-			c.Status, c.Detail = Skip, "GetBucketEncryption denied (it needs s3:GetEncryptionConfiguration): the bucket's default key and bucket-key setting are unknown ("+evidence("GetBucketEncryption", err)+")"
-		default:
-			c.Status, c.Detail = Skip, "could not read: "+evidence("GetBucketEncryption", err)
 		}
+		c.Status, c.Detail = Pass, "default encryption: "+r.defaultText()
+	case isCode(err, "ServerSideEncryptionConfigurationNotFoundError"):
+		r.encKnown = true
+		c.Status, c.Detail = Pass, "no default encryption configured"
+	default:
+		c.Status, c.Detail = Skip, unreadable("GetBucketEncryption", "s3:GetEncryptionConfiguration", "the bucket's default key and bucket-key setting are unknown", err)
 	}
 	r.add(c)
+}
+
+// skipBucketCall is why a call about the bucket is not made, if it is not;
+// otherwise the call is taken from the request budget.
+func (r *run) skipBucketCall() (why string, skip bool) {
+	switch {
+	case r.noCreds:
+		return skipNoCreds, true
+	case r.bucketMissing:
+		return "not checked: the bucket does not exist", true
+	case !r.spend():
+		return budgetSkip, true
+	}
+	return "", false
+}
+
+// unreadable is the SKIP detail of an auxiliary call that failed: denied
+// (naming the permission and what stays unknown), or any other failure.
+func unreadable(op, permission, unknown string, err error) string {
+	if diagnose.IsAccessDenied(err) {
+		return fmt.Sprintf("%s denied (it needs %s): %s (%s)", op, permission, unknown, evidence(op, err))
+	}
+	return "could not read: " + evidence(op, err)
 }
 
 func (r *run) defaultText() string {
@@ -144,28 +162,22 @@ func (r *run) defaultText() string {
 // hygiene, but it also ends an upload kept for a resume.
 func (r *run) lifecycle(ctx context.Context) {
 	c := Check{Name: CheckLifecycle}
+	if why, skip := r.skipBucketCall(); skip {
+		c.Status, c.Detail = Skip, why
+		r.add(c)
+		return
+	}
+	out, err := r.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
+	if ctx.Err() != nil {
+		return
+	}
 	switch {
-	case r.noCreds:
-		c.Status, c.Detail = Skip, skipNoCreds
-	case r.bucketMissing:
-		c.Status, c.Detail = Skip, "not checked: the bucket does not exist"
-	case !r.spend():
-		c.Status, c.Detail = Skip, budgetSkip
+	case err == nil:
+		c.Status, c.Detail = Pass, r.abortRule(out)
+	case isCode(err, "NoSuchLifecycleConfiguration"):
+		c.Status, c.Detail = Pass, "no lifecycle configuration: an interrupted upload kept for a resume stays (and is billed) until resumed or aborted"
 	default:
-		out, err := r.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
-		if ctx.Err() != nil {
-			return
-		}
-		switch {
-		case err == nil:
-			c.Status, c.Detail = Pass, r.abortRule(out)
-		case isCode(err, "NoSuchLifecycleConfiguration"):
-			c.Status, c.Detail = Pass, "no lifecycle configuration: an interrupted upload kept for a resume stays (and is billed) until resumed or aborted"
-		case diagnose.IsAccessDenied(err):
-			c.Status, c.Detail = Skip, "GetBucketLifecycleConfiguration denied (it needs s3:GetLifecycleConfiguration): "+evidence("GetBucketLifecycleConfiguration", err)
-		default:
-			c.Status, c.Detail = Skip, "could not read: "+evidence("GetBucketLifecycleConfiguration", err)
-		}
+		c.Status, c.Detail = Skip, unreadable("GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", "a rule ending kept uploads would go unnoticed", err)
 	}
 	r.add(c)
 }
@@ -188,7 +200,7 @@ func (r *run) abortRule(out *s3.GetBucketLifecycleConfigurationOutput) string {
 		} else if rule.Prefix != nil { //nolint:staticcheck // older configurations still use it
 			prefix = *rule.Prefix
 		}
-		if len(prefix) > len(r.o.Key) || r.o.Key[:len(prefix)] != prefix {
+		if !strings.HasPrefix(r.o.Key, prefix) {
 			continue
 		}
 		days := aws.ToInt32(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation)
