@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -34,13 +35,17 @@ type diagnosingClient struct {
 	in    Input
 	plan  Plan
 	stop  context.CancelCauseFunc
-	mu    sync.Mutex
+	mu    sync.Mutex // guards info.Principal and state
 	state struct {
 		created  bool
 		uploadID string
-		looked   bool
 	}
+	lookup sync.Once
 }
+
+// principalLookupTimeout bounds the STS call made to name the principal:
+// a failure must not wait on it for long.
+const principalLookupTimeout = 10 * time.Second
 
 func (c *diagnosingClient) context(op string, part int32) diagnose.Context {
 	c.mu.Lock()
@@ -80,20 +85,28 @@ func (c *diagnosingClient) explain(ctx context.Context, op string, part int32, e
 	return d
 }
 
-// lookupPrincipal asks once who we are, for the remedy's statements.
+// lookupPrincipal asks once who we are, for the remedy's statements, and
+// reports whether the principal is now known. The call runs outside c.mu,
+// on a context detached from the (cancelled) upload's, with a timeout;
+// failures that arrive meanwhile wait for it and share its answer.
 func (c *diagnosingClient) lookupPrincipal(ctx context.Context) bool {
+	if c.info.LookupPrincipal == nil {
+		return false
+	}
+	c.lookup.Do(func() {
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), principalLookupTimeout)
+		defer cancel()
+		p, err := c.info.LookupPrincipal(lctx)
+		if err != nil || p == "" {
+			return
+		}
+		c.mu.Lock()
+		c.info.Principal = diagnose.RoleARN(p)
+		c.mu.Unlock()
+	})
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state.looked || c.info.LookupPrincipal == nil {
-		return false
-	}
-	c.state.looked = true
-	p, err := c.info.LookupPrincipal(context.WithoutCancel(ctx))
-	if err != nil || p == "" {
-		return false
-	}
-	c.info.Principal = diagnose.RoleARN(p)
-	return true
+	return c.info.Principal != ""
 }
 
 func (c *diagnosingClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
