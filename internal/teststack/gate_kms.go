@@ -106,6 +106,12 @@ func (k *kmsCaller) setAdmin(admin User, defaultKey string) {
 	k.admin, k.defaultKey = admin, defaultKey
 }
 
+// gateRetryAttempts lets the gate's own calls to moto survive a dropped
+// keep-alive connection (moto's server closes them at will: seen as "use of
+// closed network connection" mid-response). Denials are 400/403 answers,
+// which the SDK never retries, so a denial still costs one call.
+const gateRetryAttempts = 3
+
 func (k *kmsCaller) client(u User) *kms.Client {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -117,7 +123,7 @@ func (k *kmsCaller) client(u User) *kms.Client {
 		BaseEndpoint:     aws.String(k.endpoint),
 		Credentials:      staticCreds(u),
 		HTTPClient:       k.httpClient,
-		RetryMaxAttempts: 1,
+		RetryMaxAttempts: gateRetryAttempts,
 	})
 	k.clients[u.AccessKeyID] = c
 	return c
@@ -132,7 +138,7 @@ func (k *kmsCaller) bucketDefault(ctx context.Context, bucket string) (alg, keyI
 			Credentials:                staticCreds(k.admin),
 			HTTPClient:                 k.httpClient,
 			UsePathStyle:               true,
-			RetryMaxAttempts:           1,
+			RetryMaxAttempts:           gateRetryAttempts,
 			ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 		})
 	}
