@@ -145,7 +145,9 @@ func (o *cpOptions) transferOptions(cmd *cobra.Command, g *globalOptions) (uploa
 }
 
 // checksumCalc is the effective --checksum-calculation: the flag, else the
-// SDK's environment variable, else when_supported.
+// SDK's environment variable, else when_supported. The SDK reads the same
+// variable when the configuration loads, but the plan (and --dryrun) is
+// made before that; runCp adds the profile's setting once it is loaded.
 func (o *cpOptions) checksumCalc() string {
 	if o.checksumCalculation != "" {
 		return strings.ToLower(o.checksumCalculation)
