@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/journal"
 )
@@ -46,3 +47,22 @@ func OpenJournals(dir string) (*Journals, error) {
 	}
 	return journal.Open(dir)
 }
+
+// ChecksumAlgorithm is the algorithm of the checksums the engine computes
+// for every part and checks against S3's (Options.Checksum). It is a
+// string: a value from a config file converts with ParseChecksumAlgorithm.
+type ChecksumAlgorithm = checksum.Algorithm
+
+// The checksum algorithms S3 accepts. CRC64NVME is the default: S3 combines
+// part CRCs into a full-object checksum, and it costs almost nothing here.
+const (
+	CRC64NVME = checksum.CRC64NVME
+	CRC32     = checksum.CRC32
+	CRC32C    = checksum.CRC32C
+	SHA256    = checksum.SHA256
+	SHA1      = checksum.SHA1
+)
+
+// ParseChecksumAlgorithm reads an algorithm name, case-insensitively
+// ("crc64nvme", "SHA256", ...).
+func ParseChecksumAlgorithm(s string) (ChecksumAlgorithm, error) { return checksum.Parse(s) }

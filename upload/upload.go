@@ -250,10 +250,3 @@ func putInput(in Input) *s3.PutObjectInput {
 	}
 	return p
 }
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return aws.String(s)
-}
