@@ -3,13 +3,12 @@ package upload
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// Client is the part of the S3 API the engine uses. *s3.Client satisfies
-// it; tests hand in fakes, and the engine's decorators wrap it one concern
-// each.
+// Client is the part of the S3 API the engine calls: *s3.Client satisfies
+// it, and tests hand in fakes. The engine drives these calls itself (see
+// multipart.go), so a fake sees exactly the requests S3 would.
 type Client interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error)
@@ -20,7 +19,4 @@ type Client interface {
 	ListParts(ctx context.Context, in *s3.ListPartsInput, optFns ...func(*s3.Options)) (*s3.ListPartsOutput, error)
 }
 
-var (
-	_ Client                  = (*s3.Client)(nil)
-	_ manager.UploadAPIClient = Client(nil)
-)
+var _ Client = (*s3.Client)(nil)

@@ -1,7 +1,10 @@
 package upload
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/uploader-dev/uploader/internal/journal"
 
 	"github.com/uploader-dev/uploader/internal/size"
 )
@@ -66,14 +69,23 @@ func (e *EncryptionError) Error() string {
 }
 
 // SourceChangedError is a file source that changed while it was uploaded:
-// the upload is never completed from it.
+// an upload is never completed from it.
 type SourceChangedError struct {
-	Path string
-	Why  string
+	Path     string
+	Size     int64  // its size now; -1 when it cannot be read any more
+	Expected int64  // its size when the upload started
+	Why      string // what else changed ("modified at ...", a stat error)
 }
 
 func (e *SourceChangedError) Error() string {
-	return fmt.Sprintf("source %s changed during the upload (%s); it was not completed: upload it again once it is stable", e.Path, e.Why)
+	what := fmt.Sprintf("%d bytes, expected %d", e.Size, e.Expected)
+	switch {
+	case e.Size < 0:
+		what = e.Why
+	case e.Why != "":
+		what = e.Why
+	}
+	return fmt.Sprintf("%s changed while it was uploaded: %s; it was not completed: upload it again once it is stable", e.Path, what)
 }
 
 // StreamTooLargeError is a stream that needs more parts than S3 (or the
@@ -96,4 +108,39 @@ type ObjectExistsError struct {
 
 func (e *ObjectExistsError) Error() string {
 	return fmt.Sprintf("s3://%s/%s already exists and the upload asked not to overwrite it: the object is unchanged; delete it or upload without --no-overwrite", e.Bucket, e.Key)
+}
+
+// ChecksumError is a checksum S3 reported that differs from the one
+// computed from the source: the stored bytes are not the source's.
+type ChecksumError struct {
+	What          string // "part 3", "object s3://b/k"
+	Local, Remote string
+}
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("checksum mismatch for %s: the source's is %s, S3 reports %s; the stored bytes differ from the source", e.What, e.Local, e.Remote)
+}
+
+// LockedError is an upload another process is running: the same file to
+// the same key, through the same journal folder. Nothing was sent. It is
+// found with errors.As, or errors.Is(err, ErrLocked).
+type LockedError struct {
+	PID  int // the holder's process id; 0 when it could not be read
+	Path string
+	err  error
+}
+
+// ErrLocked matches a LockedError with errors.Is.
+var ErrLocked = errors.New("another uploader is uploading this file")
+
+func (e *LockedError) Error() string        { return e.err.Error() }
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// lockedOr turns the journal's lock error into a LockedError.
+func lockedOr(err error) error {
+	var le *journal.LockedError
+	if errors.As(err, &le) {
+		return &LockedError{PID: le.PID, Path: le.Path, err: err}
+	}
+	return err
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,21 +16,6 @@ import (
 	"github.com/uploader-dev/uploader/internal/size"
 )
 
-// resumeState is what an earlier run proved uploaded: its upload id and
-// the parts S3 still has with the recorded size, ETag and checksum.
-type resumeState struct {
-	uploadID string
-	done     map[int32]journal.Part
-}
-
-func (r *resumeState) bytes() int64 {
-	var n int64
-	for _, p := range r.done {
-		n += p.Size
-	}
-	return n
-}
-
 // settings are what a journal's parts depend on.
 func (s *session) settings() journal.Settings {
 	ck := "none"
@@ -42,8 +26,10 @@ func (s *session) settings() journal.Settings {
 }
 
 // reconcile reads the journal and checks it against S3. It returns a
-// Result when an earlier run already completed the object, sets s.prior
-// when there is an upload to resume, and otherwise leaves a fresh start.
+// Result when an earlier run already completed the object, adopts the
+// journal's upload (its id and the parts S3 still has with the recorded
+// size, ETag and checksum) when there is one to resume, and otherwise
+// leaves a fresh start.
 func (s *session) reconcile(ctx context.Context) (*Result, error) {
 	rec, err := s.jr.Load()
 	var corrupt *journal.CorruptError
@@ -61,7 +47,7 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 		ok, why = false, "a new upload was asked for"
 	}
 	if !ok {
-		aerr := abort(ctx, s.base, s.in.Bucket, s.in.Key, rec.UploadID)
+		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID)
 		if aerr != nil && diagnose.ErrorCode(aerr) != "NoSuchUpload" {
 			s.note("the interrupted upload %s no longer matches (%s) and could not be aborted: %v", rec.UploadID, why, aerr)
 		} else {
@@ -84,25 +70,25 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 	if diagnose.IsAccessDenied(err) {
 		// Without s3:ListMultipartUploadParts the parts cannot be checked,
 		// and unchecked parts are never trusted: start over.
-		aerr := abort(ctx, s.base, s.in.Bucket, s.in.Key, rec.UploadID)
+		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID)
 		s.note("cannot check the interrupted upload %s (ListParts denied: it needs s3:ListMultipartUploadParts); %s, starting over", rec.UploadID, abortedOrNot(aerr))
 		return nil, s.jr.Remove()
 	}
 	if err != nil {
-		return nil, s.diag.explain(ctx, "ListParts", 0, err)
+		return nil, s.explain(ctx, "ListParts", 0, err)
 	}
-	prior := &resumeState{uploadID: rec.UploadID, done: map[int32]journal.Part{}}
 	for _, p := range rec.SortedParts() {
 		ok, err := s.partStillGood(p, listed[p.Number])
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			prior.done[p.Number] = p
+			s.parts.add(p)
 		}
 	}
-	s.prior = prior
-	s.note("resuming upload %s: %d of %d parts (%s) already uploaded", rec.UploadID, len(prior.done), s.plan.Parts, size.Format(prior.bytes()))
+	// Adopted: S3 created this upload for us, in an earlier run.
+	s.uploadID, s.created, s.resumed = rec.UploadID, true, s.parts.bytes()
+	s.note("resuming upload %s: %d of %d parts (%s) already uploaded", rec.UploadID, s.parts.count(), s.plan.Parts, size.Format(s.resumed))
 	return nil, nil
 }
 
@@ -126,11 +112,9 @@ func (s *session) partStillGood(p journal.Part, listed *types.Part) (bool, error
 	if server == "" {
 		return true, nil // the server lists none (moto): size, ETag and the unchanged source must do
 	}
-	ra, ok := s.in.Body.(io.ReaderAt)
-	if !ok {
-		return false, nil
-	}
-	local, err := checksum.SumSection(s.opts.Checksum, io.NewSectionReader(ra, int64(p.Number-1)*s.plan.PartSize, p.Size))
+	bp := s.u.readBufs.Get().(*[]byte)
+	defer s.u.readBufs.Put(bp)
+	local, err := checksum.SumAt(s.opts.Checksum, s.ra, int64(p.Number-1)*s.plan.PartSize, p.Size, *bp)
 	if err != nil {
 		return false, fmt.Errorf("reading part %d of %s to check it: %w", p.Number, s.src.path, err)
 	}
@@ -146,7 +130,7 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 	out := map[int32]*types.Part{}
 	in := &s3.ListPartsInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), UploadId: aws.String(uploadID)}
 	for {
-		page, err := s.base.ListParts(ctx, in)
+		page, err := s.client.ListParts(ctx, in)
 		if err != nil {
 			return nil, err
 		}
@@ -167,12 +151,12 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 // server, an object with the right size and part count written after the
 // upload began is taken as ours, and said to be unverified.
 func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Result, error) {
-	head, err := s.base.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled})
+	head, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled})
 	if err != nil {
 		if diagnose.HTTPStatus(err) == 404 {
 			return nil, nil
 		}
-		return nil, s.diag.explain(ctx, "HeadObject", 0, err)
+		return nil, s.explain(ctx, "HeadObject", 0, err)
 	}
 	if aws.ToInt64(head.ContentLength) != s.src.size || len(rec.Parts) != s.plan.Parts {
 		return nil, nil

@@ -1,23 +1,23 @@
 // Package upload is the concurrent multipart engine: it plans an upload,
-// sends it through manager.Uploader over an S3 client wrapped in our own
-// decorators (flow control, resume, progress, checksums, diagnosis), and
-// checks what S3 stored.
+// runs the multipart loop itself on the S3 API (create or adopt a journaled
+// upload, send the missing parts a bounded number at a time, journal each,
+// complete with the full-object checksum), explains failures, and checks
+// what S3 stored.
 package upload
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
-	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/journal"
+	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
 // DefaultConcurrency is the number of parts in flight, as the aws CLI's
@@ -40,7 +40,7 @@ type Options struct {
 	Diagnostics Diagnostics
 	// Checksum is the algorithm of the checksums computed for every part
 	// and checked against S3's after the upload; "" = CRC64NVME.
-	Checksum checksum.Algorithm
+	Checksum ChecksumAlgorithm
 	// NoChecksum sends no checksums, for S3-compatible servers that reject
 	// checksum headers (--checksum-calculation when_required).
 	NoChecksum bool
@@ -54,8 +54,8 @@ type Options struct {
 	// NoResume starts a new upload even when a journal could resume one;
 	// the journal's upload is aborted.
 	NoResume bool
-	// MaxBandwidth limits the bytes per second sent, over all parts;
-	// 0 = unlimited.
+	// MaxBandwidth limits the bytes per second sent, over all parts of
+	// every Upload of the Uploader; 0 = unlimited.
 	MaxBandwidth int64
 }
 
@@ -114,10 +114,19 @@ type Result struct {
 	Notes []string
 }
 
-// Uploader uploads objects. It is safe for concurrent use.
+// Uploader uploads objects. It is safe for concurrent use, and concurrent
+// Upload calls share one budget: Concurrency requests in flight (parts and
+// single PutObjects of every upload together), one pool of stream buffers
+// and one bandwidth limit. A directory upload runs one Upload per file on
+// one Uploader.
 type Uploader struct {
 	client Client
 	opts   Options
+
+	limit    *adaptiveLimit     // requests in flight; halves on SlowDown
+	buffers  *bufferPool        // (Concurrency+1) part buffers for streams
+	rate     *ratelimit.Limiter // MaxBandwidth; nil = unlimited
+	readBufs sync.Pool          // checksum.ReadBufferSize buffers for file parts
 }
 
 // New returns an Uploader that sends requests through client (an *s3.Client
@@ -132,7 +141,13 @@ func New(client Client, opts Options) *Uploader {
 	if opts.Checksum == "" {
 		opts.Checksum = checksum.CRC64NVME
 	}
-	return &Uploader{client: client, opts: opts}
+	u := &Uploader{client: client, opts: opts,
+		limit:   newAdaptiveLimit(opts.Concurrency),
+		buffers: newBufferPool(opts.Concurrency + 1),
+		rate:    ratelimit.New(opts.MaxBandwidth),
+	}
+	u.readBufs.New = func() any { b := make([]byte, checksum.ReadBufferSize); return &b }
+	return u
 }
 
 // Plan returns the plan Upload would follow for size bytes.
@@ -141,7 +156,8 @@ func (u *Uploader) Plan(size int64) (Plan, error) {
 }
 
 // Upload sends in and returns what S3 stored. On failure the returned
-// *Error says whether the multipart upload was kept (resumable) or aborted.
+// *Error says whether the multipart upload was kept (resumable) or aborted;
+// errors.As finds the *Diagnosis of an explained failure in it.
 func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 	if err := in.SSE.Validate(); err != nil {
 		return Result{}, &PlanError{err.Error()}
@@ -153,41 +169,19 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	// The diagnosis decorator stops the upload through this context at the
-	// first permanent error; its cause is then the error to report, whatever
-	// error the cancelled parts returned after it.
-	ctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	s, err := newSession(u, in, plan, stop)
+	s, err := u.newSession(in, plan)
 	if err != nil {
 		return Result{}, err
 	}
+	defer s.close()
 	res, err := s.run(ctx)
 	if err != nil {
-		return res, preferCause(ctx, err)
+		return res, err
 	}
-	if err := verifyEncryption(ctx, s.diag, in, &res); err != nil {
+	if err := s.verifyEncryption(ctx, &res); err != nil {
 		return res, err
 	}
 	return res, nil
-}
-
-// preferCause replaces the cause inside an *Error with the diagnosis that
-// stopped the upload, when there is one.
-func preferCause(ctx context.Context, err error) error {
-	var d, have *diagnose.Diagnosis
-	if !errors.As(context.Cause(ctx), &d) || (errors.As(err, &have) && have == d) {
-		return err
-	}
-	var ue *Error
-	if errors.As(err, &ue) {
-		if d.UploadID == "" {
-			d.UploadID = ue.UploadID
-		}
-		ue.Err = d
-		return ue
-	}
-	return d
 }
 
 // abort removes a multipart upload's parts even when ctx is cancelled.
@@ -201,52 +195,4 @@ func abort(ctx context.Context, client Client, bucket, key, uploadID string) err
 		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
 	}
 	return nil
-}
-
-// bodyReader gives manager a reader it reads in place: a section of a
-// ReaderAt has both ReadAt and Seek, so parts are sections, not copies, and
-// the size is the one planned even if the file grows meanwhile.
-func bodyReader(in Input) io.Reader {
-	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size >= 0 {
-		return io.NewSectionReader(ra, 0, in.Size)
-	}
-	return in.Body
-}
-
-// putInput maps our Input onto the request fields S3 needs, for PutObject
-// and (through manager) CreateMultipartUpload.
-func putInput(in Input) *s3.PutObjectInput {
-	p := &s3.PutObjectInput{
-		Bucket:   aws.String(in.Bucket),
-		Key:      aws.String(in.Key),
-		Metadata: in.Metadata,
-	}
-	if in.ContentType != "" {
-		p.ContentType = aws.String(in.ContentType)
-	}
-	if in.StorageClass != "" {
-		p.StorageClass = types.StorageClass(in.StorageClass)
-	}
-	if in.SSE.Mode != "" {
-		p.ServerSideEncryption = types.ServerSideEncryption(in.SSE.Mode)
-	}
-	if in.SSE.KMSKeyID != "" {
-		p.SSEKMSKeyId = aws.String(in.SSE.KMSKeyID)
-	}
-	if h := in.SSE.ContextHeader(); h != "" {
-		p.SSEKMSEncryptionContext = aws.String(h)
-	}
-	p.BucketKeyEnabled = in.SSE.BucketKey
-	p.CacheControl = optional(in.CacheControl)
-	p.ContentDisposition = optional(in.ContentDisposition)
-	p.ContentEncoding = optional(in.ContentEncoding)
-	p.Tagging = optional(in.Tagging)
-	if in.ACL != "" {
-		p.ACL = types.ObjectCannedACL(in.ACL)
-	}
-	if in.NoOverwrite {
-		// manager copies it to CompleteMultipartUpload, where S3 checks it.
-		p.IfNoneMatch = aws.String("*")
-	}
-	return p
 }

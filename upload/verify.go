@@ -13,15 +13,16 @@ import (
 // asked for. Some S3-compatible servers accept SSE headers and ignore them;
 // a backup that was meant to be encrypted must not pass silently. When the
 // upload's response does not state the encryption, HeadObject is asked.
-func verifyEncryption(ctx context.Context, client Client, in Input, res *Result) error {
+func (s *session) verifyEncryption(ctx context.Context, res *Result) error {
+	in := s.in
 	want := in.SSE
 	if want.Mode == SSENone {
 		return nil // the bucket default applies; nothing was asked
 	}
 	if res.SSE != want.Mode || (want.IsKMS() && res.KMSKeyID == "") {
-		h, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)})
+		h, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)})
 		if err != nil {
-			return fmt.Errorf("the upload finished but checking its encryption failed: %w", err)
+			return fmt.Errorf("the upload finished but checking its encryption failed: %w", s.explain(ctx, "HeadObject", 0, err))
 		}
 		res.SSE = string(h.ServerSideEncryption)
 		res.KMSKeyID = aws.ToString(h.SSEKMSKeyId)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,7 +30,6 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	}
 	if job.src == "-" {
 		g.infof("note: stdin is not resumable: a failed upload is aborted\n")
-		boundStreamMemory(job)
 	}
 
 	intr := newInterrupter(cmd.Context(), func(sig os.Signal) {
@@ -201,17 +199,4 @@ func cpFailure(intr *interrupter, err error) error {
 		return &exitError{code: ExitTransient, err: err}
 	}
 	return err
-}
-
-// boundStreamMemory holds a stream upload to its stated memory bound. The
-// part buffers are (concurrency + 1) x part size, but manager reads the
-// first part with io.ReadAll, whose doubling leaves garbage the collector
-// returns late: a soft memory limit makes it collect before the process
-// grows past the bound (bench: 179 MiB for a 176 MiB bound without it).
-// GOMEMLIMIT, when set, wins.
-func boundStreamMemory(job *cpJob) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	debug.SetMemoryLimit(job.plan.Memory(job.opts.Concurrency, true) + 32<<20)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -83,11 +82,6 @@ func SetUploadPartOutput(out *s3.UploadPartOutput, a Algorithm, b64 string) {
 
 // FromPutObject is the object checksum PutObject returned, or "".
 func FromPutObject(out *s3.PutObjectOutput, a Algorithm) string {
-	return fields{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.get(a)
-}
-
-// FromUpload is the object checksum a manager upload returned, or "".
-func FromUpload(out *manager.UploadOutput, a Algorithm) string {
 	return fields{&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256}.get(a)
 }
 

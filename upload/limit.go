@@ -11,26 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// ErrStopped is returned for parts not started because the caller asked
-// the upload to stop (Input.Stop). Parts already in flight finish.
+// ErrStopped is returned for an upload whose remaining parts were not
+// started because the caller asked it to stop (Input.Stop). Parts already
+// in flight finish; a resumable upload is kept.
 var ErrStopped = errors.New("upload stopped before all parts were sent")
-
-// flowClient decides when a part may start: never after a stop request,
-// and no more at once than the adaptive limit allows, which halves when S3
-// answers SlowDown and grows back one part at a time.
-type flowClient struct {
-	Client
-	stop <-chan struct{}
-	lim  *adaptiveLimit
-}
-
-func (c *flowClient) UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
-	if err := c.lim.acquire(ctx, c.stop); err != nil {
-		return nil, err
-	}
-	defer c.lim.release()
-	return c.Client.UploadPart(ctx, in, append(optFns, c.lim.observe)...)
-}
 
 // adaptiveLimit is a semaphore whose size moves between 1 and max. Tokens
 // live in a channel; shrinking withholds tokens as they come back.

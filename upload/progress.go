@@ -12,48 +12,11 @@ import (
 	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
-// progressClient reports bytes as the HTTP transport sends them, not as the
-// SDK reads them: over plain HTTP the SDK reads a body once to sign it
-// before sending it, so counting reads would race ahead of the network.
-// Each object or part has a tracker with a high-water mark, so a request
-// the SDK retries or rewinds is not counted twice.
-type progressClient struct {
-	Client
-	listener Listener
-	limit    *ratelimit.Limiter // --max-bandwidth; nil = unlimited
-}
-
-func (c progressClient) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener, rate: c.limit}
-	out, err := c.Client.PutObject(ctx, in, append(optFns, t.wrapHTTPClient)...)
-	if err == nil {
-		t.finish()
-	}
-	return out, err
-}
-
-func (c progressClient) UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
-	t := &sendTracker{limit: aws.ToInt64(in.ContentLength), listener: c.listener, rate: c.limit, part: aws.ToInt32(in.PartNumber)}
-	if t.limit == 0 {
-		t.limit = bodyLen(in.Body)
-	}
-	out, err := c.Client.UploadPart(ctx, in, append(optFns, t.wrapHTTPClient)...)
-	if err == nil {
-		// Whatever the transport saw, an acknowledged part is all sent.
-		t.finish()
-		c.listener.PartDone(PartInfo{Number: aws.ToInt32(in.PartNumber), Size: t.limit, ETag: aws.ToString(out.ETag)})
-	}
-	return out, err
-}
-
-// bodyLen is the length of a part body when the caller did not set
-// ContentLength (manager does not): section readers know it.
-func bodyLen(r io.Reader) int64 {
-	if s, ok := r.(interface{ Size() int64 }); ok {
-		return s.Size()
-	}
-	return 0
-}
+// Progress is counted as the HTTP transport sends the bytes, not as the SDK
+// reads them: over plain HTTP the SDK reads a body once to sign it before
+// sending it, so counting reads would race ahead of the network. Each
+// object or part has a tracker with a high-water mark, so a request the SDK
+// retries or rewinds is not counted twice.
 
 // sendTracker counts one object's or part's bytes across attempts, and
 // tells the listener about each retry.

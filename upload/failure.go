@@ -1,0 +1,99 @@
+package upload
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+)
+
+// failure is the first failure of an upload's parts, and the switch that
+// stops the others. Once set, the parts in flight are cancelled, no part
+// starts, and no request is retried, whatever error the cancelled ones then
+// see: every other part would fail the same way, and each costs a request
+// (and, under SSE-KMS, a KMS call).
+type failure struct {
+	cancel   context.CancelCauseFunc
+	stopping atomic.Bool
+
+	mu   sync.Mutex
+	err  error // as the call returned it
+	op   string
+	part int32
+	rank int
+}
+
+// Failures outrank one another: a permanent one (a denial, a changed
+// source, a checksum mismatch) explains the stop better than a transient
+// one, and either better than the cancellations the stop itself causes.
+const (
+	rankNone = iota
+	rankCancelled
+	rankTransient
+	rankPermanent
+)
+
+func rankOf(err error, d *diagnose.Diagnosis) int {
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return rankCancelled
+	case d != nil && transientCode(d.Code), d == nil && diagnose.IsTransient(err):
+		return rankTransient
+	}
+	return rankPermanent
+}
+
+// stop records err (from operation op on part, op "" when it is not an S3
+// call's) and stops the upload, before anything else: the explanation, and
+// the principal lookup it may need, wait until the parts have stopped.
+func (f *failure) stop(s *session, err error, op string, part int32) {
+	var d *diagnose.Diagnosis
+	if op != "" {
+		d = diagnose.Classify(err, s.diagContext(op, part))
+	}
+	f.stopping.Store(true)
+	rank := rankOf(err, d)
+	f.mu.Lock()
+	if rank > f.rank {
+		f.err, f.op, f.part, f.rank = err, op, part, rank
+	}
+	f.mu.Unlock()
+	if f.cancel != nil {
+		f.cancel(err)
+	}
+}
+
+// explained is the failure to report, explained now that the parts have
+// stopped; nil when nothing failed.
+func (f *failure) explained(ctx context.Context, s *session) error {
+	f.mu.Lock()
+	err, op, part := f.err, f.op, f.part
+	f.mu.Unlock()
+	if err == nil || op == "" {
+		return err
+	}
+	return s.explain(ctx, op, part, err)
+}
+
+// noRetryAfterStop is a per-request option: once the upload is stopping,
+// the SDK's retryer retries nothing (a part cancelled by the stop may see a
+// reset connection, which it would otherwise send again).
+func (f *failure) noRetryAfterStop(o *s3.Options) {
+	if r, ok := o.Retryer.(aws.RetryerV2); ok {
+		o.Retryer = stopGuard{RetryerV2: r, stopping: &f.stopping}
+	}
+}
+
+type stopGuard struct {
+	aws.RetryerV2
+	stopping *atomic.Bool
+}
+
+func (g stopGuard) IsErrorRetryable(err error) bool {
+	return !g.stopping.Load() && g.RetryerV2.IsErrorRetryable(err)
+}

@@ -1,0 +1,245 @@
+package upload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploader-dev/uploader/internal/checksum"
+	"github.com/uploader-dev/uploader/internal/journal"
+)
+
+// multipart sends a multipart upload, step by step:
+//
+//  1. adopt the journal's upload, after ListParts proved its parts, or
+//     create one and journal it;
+//  2. send the parts still missing, at most the Uploader's concurrency at
+//     once, each read once, checksummed, and journaled when S3 acknowledged
+//     it; the first failure stops every part;
+//  3. check that the source is still the one planned;
+//  4. complete, stating the full-object checksum, so S3 itself refuses an
+//     object whose bytes differ from the source's;
+//  5. remove the journal.
+//
+// first is a stream's first part, already read (nil for a file).
+func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
+	if done, err := s.adoptOrCreate(ctx); err != nil || done != nil {
+		if first != nil {
+			first.release()
+		}
+		if done != nil {
+			done.Notes = append(s.notes, done.Notes...)
+			return *done, nil
+		}
+		return s.fail(ctx, err)
+	}
+	s.started()
+	if err := s.sendParts(ctx, first); err != nil {
+		return s.fail(ctx, err)
+	}
+	if err := s.src.unchanged(); err != nil {
+		return s.fail(ctx, err)
+	}
+	res, err := s.complete(ctx)
+	if err != nil {
+		return s.fail(ctx, err)
+	}
+	if s.jr != nil {
+		// A crash before this line is handled by alreadyComplete.
+		if rerr := s.jr.Remove(); rerr != nil {
+			s.note("the upload completed, but its journal %s could not be removed: %v", s.jr.Path(), rerr)
+		}
+	}
+	res.Notes = s.notes
+	return res, nil
+}
+
+// adoptOrCreate gives the session its multipart upload: the journal's, when
+// a resumable upload has one S3 still holds, or a new one. It returns a
+// Result when an earlier run already completed the object.
+func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
+	if s.resumable() {
+		jr, err := s.opts.Journals.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
+		if err != nil {
+			return nil, lockedOr(err)
+		}
+		s.jr = jr
+		done, err := s.reconcile(ctx)
+		if err != nil || done != nil {
+			return done, err
+		}
+	}
+	if err := s.refuseExisting(ctx); err != nil {
+		return nil, err
+	}
+	if s.uploadID != "" {
+		return nil, nil // adopted
+	}
+	out, err := s.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload())
+	if err != nil {
+		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
+	}
+	s.uploadID, s.created = aws.ToString(out.UploadId), true
+	if s.jr == nil {
+		return nil, nil
+	}
+	rec := journal.Record{
+		Identity: journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key},
+		Settings: s.settings(), UploadID: s.uploadID, Created: time.Now().UTC(),
+	}
+	if err := s.jr.Begin(rec); err != nil {
+		// Without a journal a crash would orphan the upload: do not start.
+		// fail aborts it: the error is not one a rerun could resume.
+		s.jr = nil
+		return nil, fmt.Errorf("writing the resume journal: %w", err)
+	}
+	return nil, nil
+}
+
+// started tells the listener the upload id and what an earlier run sent.
+func (s *session) started() {
+	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.in.Size, Plan: s.plan,
+		Concurrency: s.opts.Concurrency, UploadID: s.uploadID, Resumed: s.resumed})
+}
+
+// sendParts sends every part not yet acknowledged. Before reading a part it
+// takes a request token from the Uploader (shared by every upload) and, for
+// a stream, a buffer from its pool. The first failure cancels the parts in
+// flight and starts no other; Input.Stop starts no other but lets those in
+// flight finish.
+func (s *session) sendParts(ctx context.Context, first *part) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	s.failure.cancel = cancel
+	feed := s.feed(first)
+	defer feed.close()
+
+	var wg sync.WaitGroup
+	var stopped error
+	for ctx.Err() == nil {
+		if err := s.u.limit.acquire(ctx, s.in.Stop); err != nil {
+			stopped = err
+			break
+		}
+		p, err := feed.next(ctx)
+		if err != nil || p == nil {
+			s.u.limit.release()
+			if err != nil {
+				s.failure.stop(s, err, "", 0)
+			}
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer s.u.limit.release()
+			defer p.release()
+			s.sendPart(ctx, p)
+		}()
+	}
+	wg.Wait()
+	if err := s.failure.explained(ctx, s); err != nil {
+		return err
+	}
+	if errors.Is(stopped, ErrStopped) && (s.ra == nil || s.parts.count() < s.plan.Parts) {
+		return ErrStopped // a stream cannot be completed short
+	}
+	if stopped != nil && !errors.Is(stopped, ErrStopped) {
+		return stopped // the caller's context
+	}
+	return ctx.Err()
+}
+
+// sendPart checksums part p, sends it, checks S3's answer and journals it.
+// A failure is recorded for sendParts, which stops the others.
+func (s *session) sendPart(ctx context.Context, p *part) {
+	sum, err := p.checksum(s)
+	if err != nil {
+		s.failure.stop(s, s.readFailed(p, err), "", p.n)
+		return
+	}
+	t := &sendTracker{limit: p.size, listener: s.opts.Listener, rate: s.u.rate, part: p.n}
+	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
+	out, err := s.client.UploadPart(ctx, in, s.requestOptions(t)...)
+	if err != nil {
+		s.failure.stop(s, err, "UploadPart", p.n)
+		return
+	}
+	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
+		s.failure.stop(s, &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}, "", p.n)
+		return
+	}
+	t.finish() // whatever the transport saw, an acknowledged part is all sent
+	done := journal.Part{Number: p.n, Size: p.size, ETag: aws.ToString(out.ETag), Checksum: sum}
+	s.parts.add(done)
+	if s.jr != nil {
+		if err := s.jr.AddPart(done); err != nil {
+			s.failure.stop(s, fmt.Errorf("recording part %d in the resume journal: %w", p.n, err), "", p.n)
+			return
+		}
+	}
+	s.opts.Listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
+}
+
+// readFailed explains an error reading part p of the source: a file that
+// ended early changed while it was uploaded.
+func (s *session) readFailed(p *part, err error) error {
+	if changed := s.src.unchanged(); changed != nil {
+		return changed
+	}
+	if errors.Is(err, checksum.ErrShortRead) && s.src.path != "" {
+		return &SourceChangedError{Path: s.src.path, Size: -1, Expected: s.src.size, Why: err.Error()}
+	}
+	return fmt.Errorf("reading part %d of %s: %w", p.n, s.sourceName(), err)
+}
+
+func (s *session) sourceName() string {
+	if s.src.path != "" {
+		return s.src.path
+	}
+	return "the stream"
+}
+
+// complete asks S3 to assemble the parts, stating the object checksum
+// derived from the parts' so S3 refuses an object that differs, and checks
+// the checksum S3 reports.
+func (s *session) complete(ctx context.Context) (Result, error) {
+	res := s.result()
+	parts, size, err := s.parts.completed(s.req.alg)
+	if err != nil {
+		return res, err
+	}
+	if res.Size < 0 {
+		res.Size = size
+	}
+	expected, err := s.parts.objectChecksum(s.req.alg)
+	if err != nil {
+		return res, err
+	}
+	out, err := s.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size))
+	if err != nil {
+		return res, s.explain(ctx, "CompleteMultipartUpload", 0, err)
+	}
+	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
+	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
+	reported, _ := checksum.FromComplete(out, s.req.alg)
+	err = s.verifyChecksum(&res, expected, reported)
+	return res, err
+}
+
+// requestOptions are the per-request options of a data request: progress
+// counted on the wire (and --max-bandwidth), SlowDown halving the shared
+// concurrency, no retry once the upload is stopping, and no SDK checksum
+// when none is sent.
+func (s *session) requestOptions(t *sendTracker) []func(*s3.Options) {
+	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe, s.failure.noRetryAfterStop}
+	if s.req.alg == "" {
+		opts = append(opts, func(o *s3.Options) { o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired })
+	}
+	return opts
+}

@@ -1,0 +1,119 @@
+package upload
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploader-dev/uploader/internal/checksum"
+	"github.com/uploader-dev/uploader/internal/journal"
+)
+
+// partTable is the parts S3 acknowledged, in this run or (for an adopted
+// upload) an earlier one, with the checksums the object checksum is
+// derived from, so the source is never read again to complete.
+type partTable struct {
+	mu   sync.Mutex
+	done map[int32]journal.Part
+}
+
+func (t *partTable) add(p journal.Part) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done == nil {
+		t.done = map[int32]journal.Part{}
+	}
+	t.done[p.Number] = p
+}
+
+func (t *partTable) has(n int32) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.done[n]
+	return ok
+}
+
+func (t *partTable) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.done)
+}
+
+// sorted returns the parts in order, or an error if one in 1..n is missing.
+func (t *partTable) sorted() ([]journal.Part, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]journal.Part, 0, len(t.done))
+	for _, p := range t.done {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	for i, p := range out {
+		if p.Number != int32(i+1) {
+			return nil, fmt.Errorf("part %d was never acknowledged", i+1)
+		}
+	}
+	return out, nil
+}
+
+// completed is Complete's part list, with each part's checksum (some
+// servers require them for a checksummed upload), and the object's size.
+func (t *partTable) completed(alg checksum.Algorithm) ([]types.CompletedPart, int64, error) {
+	parts, err := t.sorted()
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]types.CompletedPart, len(parts))
+	var size int64
+	for i, p := range parts {
+		out[i] = types.CompletedPart{PartNumber: aws.Int32(p.Number), ETag: aws.String(p.ETag)}
+		if alg != "" && p.Checksum != "" {
+			checksum.SetCompletedPart(&out[i], alg, p.Checksum)
+		}
+		size += p.Size
+	}
+	return out, size, nil
+}
+
+// objectChecksum derives the object's checksum from the parts': the
+// full-object CRC for the CRCs, the checksum of checksums ("-N") for the
+// SHAs; "" when no checksums are sent.
+func (t *partTable) objectChecksum(alg checksum.Algorithm) (string, error) {
+	if alg == "" {
+		return "", nil
+	}
+	parts, err := t.sorted()
+	if err != nil {
+		return "", err
+	}
+	sums := make([]checksum.Part, len(parts))
+	for i, p := range parts {
+		b, err := checksum.Decode(p.Checksum)
+		if err != nil || len(b) != alg.Size() {
+			return "", fmt.Errorf("part %d has no usable %s checksum", p.Number, alg)
+		}
+		sums[i] = checksum.Part{Sum: b, Size: p.Size}
+	}
+	if !alg.FullObject() {
+		return checksum.Composite(alg, sums), nil
+	}
+	full, err := checksum.FullObject(alg, sums)
+	if err != nil {
+		return "", err
+	}
+	return checksum.Encode(full), nil
+}
+
+// bytes is the size of the parts acknowledged so far.
+func (t *partTable) bytes() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var n int64
+	for _, p := range t.done {
+		n += p.Size
+	}
+	return n
+}

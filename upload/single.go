@@ -1,0 +1,74 @@
+package upload
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/uploader-dev/uploader/internal/checksum"
+)
+
+// single sends size bytes of ra as one PutObject with the object's
+// checksum, which S3 checks (BadDigest on a mismatch). It takes a request
+// token like a part, so the small files of a directory upload share the
+// budget with the big ones' parts.
+func (s *session) single(ctx context.Context, ra io.ReaderAt, size int64) (Result, error) {
+	s.plan = Plan{Size: size}
+	res := s.result()
+	res.Size = size
+	if err := s.u.limit.acquire(ctx, s.in.Stop); err != nil {
+		return res, &Error{Op: "PutObject", Err: err}
+	}
+	defer s.u.limit.release()
+	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
+	p := &part{size: size, ra: ra}
+	sum, err := p.checksum(s)
+	if err != nil {
+		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
+	}
+	t := &sendTracker{limit: size, listener: s.opts.Listener, rate: s.u.rate}
+	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t)...)
+	if err != nil {
+		if changed := s.src.unchanged(); changed != nil {
+			return res, &Error{Op: "PutObject", Err: changed}
+		}
+		return res, &Error{Op: "PutObject", Err: s.existsOr(s.explain(ctx, "PutObject", 0, err))}
+	}
+	t.finish()
+	if err := s.src.unchanged(); err != nil {
+		return res, &Error{Op: "PutObject", Err: fmt.Errorf("%w; the object was stored from a source that was changing: upload it again", err)}
+	}
+	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
+	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
+	err = s.verifyChecksum(&res, sum, checksum.FromPutObject(out, s.req.alg))
+	res.Notes = s.notes
+	return res, err
+}
+
+// stream sends a source read front to back (stdin, a pipe). Its first part
+// is read before anything is sent: a stream shorter than one part goes as
+// one PutObject, a longer one multipart, never resumable (what was read is
+// gone), so a failed one is aborted.
+func (s *session) stream(ctx context.Context) (Result, error) {
+	ps := s.plan.PartSize
+	if !s.plan.Multipart {
+		ps = s.plan.Size // a known size at or under the threshold
+	}
+	buf, err := s.u.buffers.get(ctx, ps)
+	if err != nil {
+		return s.result(), err
+	}
+	m, err := io.ReadFull(s.in.Body, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		s.u.buffers.put(buf)
+		return s.result(), fmt.Errorf("reading %s: %w", s.sourceName(), err)
+	}
+	if int64(m) < ps || !s.plan.Multipart {
+		defer s.u.buffers.put(buf)
+		return s.single(ctx, bytes.NewReader(buf[:m]), int64(m))
+	}
+	return s.multipart(ctx, &part{n: 1, size: int64(m), buf: buf, pool: s.u.buffers})
+}
