@@ -131,7 +131,7 @@ func TestFaultsSourceAppended(t *testing.T) {
 	if r.Code != 1 {
 		t.Fatalf("exit %d, want 1: %s", r.Code, r)
 	}
-	if !strings.Contains(r.Stderr, "changed during the upload") {
+	if !strings.Contains(r.Stderr, "changed while it was uploaded: 41943065 bytes, expected 41943040") {
 		t.Errorf("stderr does not name the change:\n%s", r.Stderr)
 	}
 	if !strings.Contains(r.Stderr, "aborted") {
@@ -139,6 +139,46 @@ func TestFaultsSourceAppended(t *testing.T) {
 	}
 	if stack.Counts().Requests(stack.Full.Name, "CompleteMultipartUpload") != 0 || objectExists(t, key) {
 		t.Error("the upload of a changed source was completed")
+	}
+	noUploadFor(t, key)
+	if rec := journalFor(t, key); rec != nil {
+		t.Errorf("journal %s left for an aborted upload", rec.Path)
+	}
+}
+
+// A source truncated after the first part is acknowledged: exit 1 with a
+// plain message giving both sizes (no runtime-error text), no object, the
+// upload aborted and its journal removed.
+func TestFaultsSourceTruncated(t *testing.T) {
+	src, _ := makeFile(t, 40*size.MiB)
+	key := uniqueKey(t, "obj.bin")
+	cleanupKey(t, key)
+	stack.ResetCounts()
+	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
+	defer stack.SetFaults(teststack.Faults{})
+	run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "2")...)
+	waitFor(t, time.Minute, "an acknowledged part", func() bool {
+		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
+	})
+	if err := os.Truncate(src, 10*size.MiB); err != nil {
+		t.Fatal(err)
+	}
+	r := run.wait(t)
+	stack.SetFaults(teststack.Faults{})
+	if r.Code != 1 {
+		t.Fatalf("exit %d, want 1: %s", r.Code, r)
+	}
+	want := src + " changed while it was uploaded: 10485760 bytes, expected 41943040"
+	if !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "aborted") {
+		t.Errorf("stderr does not say %q and that the upload was aborted:\n%s", want, r.Stderr)
+	}
+	for _, bad := range []string{"runtime error", "nil pointer", "panic"} {
+		if strings.Contains(r.Stderr, bad) {
+			t.Errorf("stderr shows %q:\n%s", bad, r.Stderr)
+		}
+	}
+	if stack.Counts().Requests(stack.Full.Name, "CompleteMultipartUpload") != 0 || objectExists(t, key) {
+		t.Error("the upload of a truncated source was completed")
 	}
 	noUploadFor(t, key)
 	if rec := journalFor(t, key); rec != nil {

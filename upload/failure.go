@@ -80,20 +80,36 @@ func (f *failure) explained(ctx context.Context, s *session) error {
 	return s.explain(ctx, op, part, err)
 }
 
-// noRetryAfterStop is a per-request option: once the upload is stopping,
-// the SDK's retryer retries nothing (a part cancelled by the stop may see a
-// reset connection, which it would otherwise send again).
-func (f *failure) noRetryAfterStop(o *s3.Options) {
-	if r, ok := o.Retryer.(aws.RetryerV2); ok {
-		o.Retryer = stopGuard{RetryerV2: r, stopping: &f.stopping}
+// guardRetries returns a per-request option that decides every retry of
+// call op on part with the upload in mind: once the upload is stopping,
+// nothing is retried (a part cancelled by the stop may see a reset
+// connection, which the SDK would otherwise send again); and an attempt
+// that failed permanently (a 403 whose body a reset cut off is still a
+// denial) is not retried and stops the upload at once, before the other
+// parts' next attempts.
+func (s *session) guardRetries(op string, part int32) func(*s3.Options) {
+	return func(o *s3.Options) {
+		if r, ok := o.Retryer.(aws.RetryerV2); ok {
+			o.Retryer = stopGuard{RetryerV2: r, s: s, op: op, part: part}
+		}
 	}
 }
 
 type stopGuard struct {
 	aws.RetryerV2
-	stopping *atomic.Bool
+	s    *session
+	op   string
+	part int32
 }
 
 func (g stopGuard) IsErrorRetryable(err error) bool {
-	return !g.stopping.Load() && g.RetryerV2.IsErrorRetryable(err)
+	f := &g.s.failure
+	if f.stopping.Load() {
+		return false
+	}
+	if d := diagnose.Classify(err, g.s.diagContext(g.op, g.part)); d != nil && !transientCode(d.Code) {
+		f.stop(g.s, err, g.op, g.part)
+		return false
+	}
+	return g.RetryerV2.IsErrorRetryable(err)
 }

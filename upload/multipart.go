@@ -165,7 +165,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	}
 	t := &sendTracker{limit: p.size, listener: s.opts.Listener, rate: s.u.rate, part: p.n}
 	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
-	out, err := s.client.UploadPart(ctx, in, s.requestOptions(t)...)
+	out, err := s.client.UploadPart(ctx, in, s.requestOptions(t, "UploadPart", p.n)...)
 	if err != nil {
 		s.failure.stop(s, err, "UploadPart", p.n)
 		return
@@ -236,8 +236,8 @@ func (s *session) complete(ctx context.Context) (Result, error) {
 // counted on the wire (and --max-bandwidth), SlowDown halving the shared
 // concurrency, no retry once the upload is stopping, and no SDK checksum
 // when none is sent.
-func (s *session) requestOptions(t *sendTracker) []func(*s3.Options) {
-	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe, s.failure.noRetryAfterStop}
+func (s *session) requestOptions(t *sendTracker, op string, part int32) []func(*s3.Options) {
+	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe, s.guardRetries(op, part)}
 	if s.req.alg == "" {
 		opts = append(opts, func(o *s3.Options) { o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired })
 	}

@@ -30,7 +30,7 @@ func (s *session) single(ctx context.Context, ra io.ReaderAt, size int64) (Resul
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
 	}
 	t := &sendTracker{limit: size, listener: s.opts.Listener, rate: s.u.rate}
-	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t)...)
+	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t, "PutObject", 0)...)
 	if err != nil {
 		if changed := s.src.unchanged(); changed != nil {
 			return res, &Error{Op: "PutObject", Err: changed}

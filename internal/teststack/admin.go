@@ -76,3 +76,15 @@ func bareKeyID(keyARNorID string) string {
 	}
 	return keyARNorID
 }
+
+// SetUserPolicy replaces the inline policy of a user made by NewUser: a
+// test "fixes the permission" mid-journey with it.
+func (s *Stack) SetUserPolicy(ctx context.Context, u User, policyJSON string) error {
+	_, err := iam.NewFromConfig(s.motoConfig(s.Admin)).PutUserPolicy(ctx, &iam.PutUserPolicyInput{
+		UserName: aws.String(u.Name), PolicyName: aws.String("teststack"), PolicyDocument: aws.String(policyJSON),
+	})
+	if err != nil {
+		return fmt.Errorf("put policy for %s: %w", u.Name, err)
+	}
+	return nil
+}

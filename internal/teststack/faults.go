@@ -22,6 +22,12 @@ type Faults struct {
 	DropRate float64
 	// Delay is added before forwarding each UploadPart.
 	Delay time.Duration
+	// DenyAbruptly answers the gate's own S3 denials (a KMS failure on an
+	// SSE-KMS request) without reading the request body, with
+	// "Connection: close" as S3 and Go's own server say then, and resets
+	// the connection right after the answer, as servers may: the client
+	// may lose the answer's body (a 403 it cannot decode) or see a reset.
+	DenyAbruptly bool
 	// Seed seeds the draws; 0 is a valid seed.
 	Seed int64
 }
@@ -67,4 +73,11 @@ func (p *faultPlan) draw() (fault, time.Duration) {
 		return faultDrop, f.Delay
 	}
 	return faultNone, f.Delay
+}
+
+// abrupt reports whether denials are answered without reading the body.
+func (p *faultPlan) abrupt() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.f.DenyAbruptly
 }

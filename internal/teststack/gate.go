@@ -322,6 +322,32 @@ func (g *gate) drop(w *statusWriter, r *http.Request) {
 	w.status = 0
 }
 
+// reset sends what was written so far, then resets the connection (RST,
+// like a broken network, not a polite FIN) without reading the rest of the
+// request.
+func reset(w http.ResponseWriter) {
+	for {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = buf.Flush()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
 // drain reads a refused request's body so the client gets the answer
 // instead of a broken pipe; a body beyond the cap makes the server close the
 // connection after answering, as S3 does.

@@ -261,7 +261,10 @@ func apiCode(err error) string {
 
 // answerKMSError writes S3's error for a failed KMS step.
 func (g *gate) answerKMSError(w http.ResponseWriter, r *http.Request, u User, q request, err error) {
-	drain(r)
+	abrupt := g.faults.abrupt()
+	if !abrupt {
+		drain(r)
+	}
 	var f *kmsFailure
 	if !errors.As(err, &f) {
 		g.log.Printf("%s %s: KMS step failed: %v", u.Name, q.op, err)
@@ -274,7 +277,15 @@ func (g *gate) answerKMSError(w http.ResponseWriter, r *http.Request, u User, q 
 			u.ARN, f.action, f.keyARN, f.action)
 	}
 	g.log.Printf("%s %s: %s (%s)", u.Name, q.op, f.code, msg)
+	if abrupt {
+		// Without it a client that sent "Expect: 100-continue" sends the
+		// body anyway, to keep the connection (Go's transport does).
+		w.Header().Set("Connection", "close")
+	}
 	writeS3Error(w, r, f.status, f.code, msg)
+	if abrupt {
+		reset(w)
+	}
 }
 
 // isKMSCryptoOp lists the KMS operations a kms:ViaService condition in a
