@@ -27,7 +27,9 @@ uploader=${BENCH_UPLOADER:-$repo/bin/uploader}
 command -v aws >/dev/null || { echo "bench: the aws CLI is not on PATH" >&2; exit 2; }
 
 echo "bench: building the bench tools" >&2
-go build -o "$bin/" ./bench/sink ./bench/baremanager ./bench/bareput ./bench/certgen ./bench/runner
+go build -o "$bin/" ./bench/sink ./bench/bareput ./bench/certgen ./bench/runner
+# The peers are a module of their own: the main module depends on neither.
+(cd bench/peers && go build -o "$bin/" ./baremanager ./baretransfermanager)
 
 # versitygw: the other developer's installer when present, else the same
 # go install into .cache/bin (idempotent).
