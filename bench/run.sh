@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# make bench: uploader against the aws CLI, a bare manager.Uploader and a
-# bare TLS PUT floor, over TLS, on this machine. See bench/README.md.
+# make bench: uploader against a bare manager.Uploader, a bare
+# transfermanager, the aws CLI and a bare TLS PUT floor, over TLS, on this
+# machine, on three kinds of source file. See bench/README.md.
 #
-# Knobs: BENCH_SIZES (default "1G 8G"), BENCH_ROUNDS (default 3),
-# BENCH_PART_SIZE (16MiB), BENCH_CONCURRENCY (8), BENCH_DIR (where the
-# random files live; default bench/.data, on disk), BENCH_REPORT (also write
-# the table to this file), BENCH_UPLOADER (the uploader binary to measure;
-# default bin/uploader, which make bench builds from the working tree).
+# Knobs: BENCH_SIZES (default "1G,8G"), BENCH_KINDS (default
+# "write64,pipe,cold"), BENCH_ROUNDS (default 3), BENCH_DIRSET (the
+# directory set, default 10000x4KiB+1GiB; off to skip), BENCH_PART_SIZE
+# (16MiB), BENCH_CONCURRENCY (10), BENCH_DIR (where the source files live;
+# default bench/.data, on disk), BENCH_REPORT (also write the tables to this
+# file), BENCH_UPLOADER (the uploader binary to measure; default
+# bin/uploader, which make bench builds from the working tree), BENCH_KEEP=1
+# (keep the tmpfs folder with the server logs).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-sizes=${BENCH_SIZES:-1G 8G}
+sizes=${BENCH_SIZES:-1G,8G}
+kinds=${BENCH_KINDS:-write64,pipe,cold}
 rounds=${BENCH_ROUNDS:-3}
+dirset=${BENCH_DIRSET:-10000x4KiB+1GiB}
 part=${BENCH_PART_SIZE:-16MiB}
-conc=${BENCH_CONCURRENCY:-8}
+conc=${BENCH_CONCURRENCY:-10}
 data=${BENCH_DIR:-$repo/bench/.data}
 bin=$repo/bench/.bin
 mkdir -p "$data" "$bin"
@@ -27,7 +33,9 @@ uploader=${BENCH_UPLOADER:-$repo/bin/uploader}
 command -v aws >/dev/null || { echo "bench: the aws CLI is not on PATH" >&2; exit 2; }
 
 echo "bench: building the bench tools" >&2
-go build -o "$bin/" ./bench/sink ./bench/baremanager ./bench/bareput ./bench/certgen ./bench/runner
+go build -o "$bin/" ./bench/sink ./bench/bareput ./bench/certgen ./bench/runner ./bench/rusage
+# The peers are a module of their own: the main module depends on neither.
+(cd bench/peers && go build -o "$bin/" ./baremanager ./baretransfermanager)
 
 # versitygw: the other developer's installer when present, else the same
 # go install into .cache/bin (idempotent).
@@ -84,14 +92,15 @@ done
 sport=$(cat "$run/sink.port")
 
 echo "bench: versitygw v1.8.0 on https://127.0.0.1:$vport ($run/root, tmpfs); sink on https://127.0.0.1:$sport" >&2
-echo "bench: sizes $sizes, $rounds round(s), part $part, concurrency $conc, files in $data" >&2
+echo "bench: sizes $sizes, kinds $kinds, $rounds round(s), part $part, concurrency $conc, directory set $dirset, files in $data" >&2
 
 echo "bench: measuring $("$uploader" version 2>&1 | head -1)" >&2
 # In the background, so a signal reaches the trap at once (bash defers
 # traps while a foreground child runs); the runner stops its own child.
 "$bin/runner" run -uploader "$uploader" -bin "$bin" -cert "$run/cert.pem" \
   -vgw "https://127.0.0.1:$vport" -sink "https://127.0.0.1:$sport" -access "$access" -secret "$secret" \
-  -data "$data" -work "$run" -sizes "$sizes" -rounds "$rounds" -part-size "$part" -concurrency "$conc" &
+  -data "$data" -work "$run" -sizes "$sizes" -kinds "$kinds" -rounds "$rounds" -dirset "$dirset" \
+  -part-size "$part" -concurrency "$conc" &
 runner=$!
 pids=("$runner" "${pids[@]}")
 wait "$runner"

@@ -1,11 +1,14 @@
 // Command profile uploads one file to the sink (or any endpoint) from a
-// single process, either through the uploader's engine (upload.Uploader,
-// with the client the CLI builds) or through a bare manager.Uploader on the
-// same client, and writes CPU and allocation profiles. Same process, same
-// client, same file: the profiles differ only by our additions.
+// single process through the uploader's engine (upload.Uploader, with the
+// client the CLI builds), and writes CPU and allocation profiles. The peers
+// (bench/peers: baremanager, baretransfermanager) take the same
+// -cpuprofile and -memprofile flags; they live in their own module so that
+// this one does not depend on manager, and so they build their own client
+// (config.LoadDefaultConfig), where this program uses the CLI's.
 //
-//	profile -mode uploader|manager -endpoint URL -ca cert.pem -cpuprofile cpu.out -memprofile mem.out FILE
-//	go tool pprof -top -diff_base manager.cpu profile uploader.cpu
+//	profile -endpoint URL -ca cert.pem -cpuprofile u.cpu -memprofile u.mem FILE
+//	baremanager -endpoint URL -ca cert.pem -cpuprofile m.cpu FILE bench profile
+//	go tool pprof -top -diff_base m.cpu u.cpu
 package main
 
 import (
@@ -20,10 +23,7 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
 	"github.com/uploader-dev/uploader/internal/checksum"
@@ -31,15 +31,14 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "uploader", "uploader or manager")
 	endpoint := flag.String("endpoint", "", "S3 endpoint URL")
 	ca := flag.String("ca", "", "PEM CA bundle")
 	partSize := flag.Int64("part-size", 16<<20, "part size in bytes")
-	concurrency := flag.Int("concurrency", 8, "parts in flight")
+	concurrency := flag.Int("concurrency", 10, "parts in flight")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memProfile := flag.String("memprofile", "", "write an allocation profile here")
-	stdin := flag.Bool("stdin", false, "uploader mode: read the file as a stream of unknown size (as cp -), through a pipe")
-	sum := flag.String("checksum", "", "uploader mode: checksum algorithm (default: the engine's), or none")
+	stdin := flag.Bool("stdin", false, "read the file as a stream of unknown size (as cp -), through a pipe")
+	sum := flag.String("checksum", "", "checksum algorithm (default: the engine's), or none")
 	writeBuffer := flag.Int("write-buffer", 0, "http.Transport WriteBufferSize for the SDK's client (0: Go's default, 4 KiB)")
 	flag.Parse()
 	if flag.NArg() != 1 {
@@ -79,37 +78,27 @@ func main() {
 		}
 	}
 	start := time.Now()
-	switch *mode {
-	case "uploader":
-		opts := upload.Options{PartSize: *partSize, Concurrency: *concurrency}
-		switch *sum {
-		case "":
-		case "none":
-			opts.NoChecksum = true
-		default:
-			opts.Checksum = checksum.Algorithm(*sum)
-		}
-		in := upload.Input{Bucket: "bench", Key: "profile", Body: f, Size: fi.Size()}
-		if *stdin {
-			pr, pw, perr := os.Pipe()
-			if perr != nil {
-				log.Fatal(perr)
-			}
-			go func() {
-				_, _ = io.Copy(pw, f)
-				pw.Close()
-			}()
-			in.Body, in.Size = pr, -1
-		}
-		_, err = upload.New(client, opts).Upload(ctx, in)
-	case "manager":
-		_, err = manager.NewUploader(client, func(u *manager.Uploader) {
-			u.PartSize = *partSize
-			u.Concurrency = *concurrency
-		}).Upload(ctx, &s3.PutObjectInput{Bucket: aws.String("bench"), Key: aws.String("profile"), Body: f})
+	opts := upload.Options{PartSize: *partSize, Concurrency: *concurrency}
+	switch *sum {
+	case "":
+	case "none":
+		opts.NoChecksum = true
 	default:
-		log.Fatalf("-mode %q: uploader or manager", *mode)
+		opts.Checksum = checksum.Algorithm(*sum)
 	}
+	in := upload.Input{Bucket: "bench", Key: "profile", Body: f, Size: fi.Size()}
+	if *stdin {
+		pr, pw, perr := os.Pipe()
+		if perr != nil {
+			log.Fatal(perr)
+		}
+		go func() {
+			_, _ = io.Copy(pw, f)
+			pw.Close()
+		}()
+		in.Body, in.Size = pr, -1
+	}
+	_, err = upload.New(client, opts).Upload(ctx, in)
 	elapsed := time.Since(start)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
@@ -127,6 +116,6 @@ func main() {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(os.Stderr, "%s: %d bytes in %s, %d mallocs, %d MiB allocated in total, %d GCs\n",
-		*mode, fi.Size(), elapsed.Round(time.Millisecond), ms.Mallocs, ms.TotalAlloc>>20, ms.NumGC)
+	fmt.Fprintf(os.Stderr, "uploader: %d bytes in %s, %d mallocs, %d MiB allocated in total, %d GCs\n",
+		fi.Size(), elapsed.Round(time.Millisecond), ms.Mallocs, ms.TotalAlloc>>20, ms.NumGC)
 }

@@ -1,12 +1,14 @@
 // Command runner drives the benchmark that bench/run.sh sets up: it makes
-// the random source files, runs every tool in alternating rounds, measures
-// each run as a child process (wall clock, user+sys CPU and peak RSS from
-// wait4's rusage), cleans the targets between runs, and prints one table
-// with the issue's targets marked PASS or MISS.
+// the source files (three kinds, see files.go), runs every tool in
+// alternating rounds, measures each run as a process of its own (wall
+// clock, user+sys CPU and peak RSS from wait4's rusage, through
+// bench/rusage), cleans the targets between runs, and prints markdown
+// tables with the issues' targets marked PASS or MISS.
 //
-//	runner mkfile PATH SIZE     random bytes, reused when the size matches
+//	runner mkfile PATH SIZE     random bytes in 64 MiB writes, fsync'd (rewritten every time)
+//	runner evict PATH           fsync, then drop PATH from the page cache (POSIX_FADV_DONTNEED)
 //	runner freeport             a free loopback TCP port
-//	runner run [flags]          the rounds and the table
+//	runner run [flags]          the rounds and the tables
 package main
 
 import (
@@ -18,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -39,7 +40,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
 	if len(os.Args) < 2 {
-		log.Fatal("usage: runner mkfile PATH SIZE | freeport | run [flags]")
+		log.Fatal("usage: runner mkfile PATH SIZE | evict PATH | freeport | run [flags]")
 	}
 	switch os.Args[1] {
 	case "mkfile":
@@ -50,8 +51,18 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		if err := mkfile(os.Args[2], n); err != nil {
+		if err := writeRandom(os.Args[2], n); err != nil {
 			log.Fatal(err)
+		}
+	case "evict":
+		if len(os.Args) != 3 {
+			log.Fatal("usage: runner evict PATH")
+		}
+		if err := evict(os.Args[2]); err != nil {
+			log.Fatal(err)
+		}
+		if r, err := resident(os.Args[2]); err == nil {
+			log.Printf("%s: %.1f %% in the page cache", os.Args[2], 100*r)
 		}
 	case "freeport":
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -71,36 +82,6 @@ func main() {
 	}
 }
 
-// mkfile writes n random bytes to path unless a file of that size is
-// there. ChaCha8 makes them at several GB/s, so the disk sets the pace.
-func mkfile(path string, n int64) error {
-	if fi, err := os.Stat(path); err == nil && fi.Size() == n {
-		return nil
-	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	var seed [32]byte
-	copy(seed[:], fmt.Sprintf("uploader bench %d %d", n, time.Now().UnixNano()))
-	r := rand.NewChaCha8(seed)
-	buf := make([]byte, 4<<20)
-	for left := n; left > 0; {
-		m := min(int64(len(buf)), left)
-		_, _ = r.Read(buf[:m])
-		if _, err := f.Write(buf[:m]); err != nil {
-			f.Close()
-			return err
-		}
-		left -= m
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
 type config struct {
 	uploader    string // bin/uploader
 	binDir      string // bench/.bin
@@ -111,13 +92,20 @@ type config struct {
 	dataDir     string
 	workDir     string // scratch (aws CLI config, logs)
 	sizes       []string
+	kinds       []kind
 	rounds      int
 	partSize    string
 	concurrency int
+	dirSet      string // "COUNTxSIZE+BIG" or "off"
+}
+
+// splitList reads "1G,8G", "1G 8G" or "1G, 8G".
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
 }
 
 func parseFlags(args []string) config {
-	c := config{rounds: 3, partSize: "16MiB", concurrency: 8, sizes: []string{"1G", "8G"}}
+	c := config{rounds: 3, partSize: "16MiB", concurrency: 10, sizes: []string{"1G", "8G"}, kinds: allKinds, dirSet: defaultDirSet}
 	get := func(i *int) string {
 		*i++
 		if *i >= len(args) {
@@ -146,7 +134,22 @@ func parseFlags(args []string) config {
 		case "-work":
 			c.workDir = get(&i)
 		case "-sizes":
-			c.sizes = strings.Fields(get(&i))
+			c.sizes = splitList(get(&i))
+			if len(c.sizes) == 0 {
+				log.Fatal("-sizes: no size given")
+			}
+		case "-kinds":
+			c.kinds = nil
+			for _, name := range splitList(get(&i)) {
+				k, ok := findKind(name)
+				if !ok {
+					log.Fatalf("-kinds: unknown kind %q (write64, pipe, cold)", name)
+				}
+				c.kinds = append(c.kinds, k)
+			}
+			if len(c.kinds) == 0 {
+				log.Fatal("-kinds: no kind given")
+			}
 		case "-rounds":
 			n, err := strconv.Atoi(get(&i))
 			if err != nil || n < 1 {
@@ -161,6 +164,8 @@ func parseFlags(args []string) config {
 				log.Fatalf("-concurrency: %q", args[i])
 			}
 			c.concurrency = n
+		case "-dirset":
+			c.dirSet = get(&i)
 		default:
 			log.Fatalf("unknown flag %q", args[i])
 		}
@@ -184,6 +189,36 @@ type tool struct {
 	cmd func(file, key string) (*exec.Cmd, func(), error)
 }
 
+// The tools, in the order of the table. The rounds rotate through them.
+const (
+	tUpVgw = iota
+	tManagerVgw
+	tTMVgw
+	tAwsVgw
+	tUpSink
+	tManagerSink
+	tTMSink
+	tPutSink
+	tStdinSink
+	numTools
+)
+
+// bench is what every round needs.
+type bench struct {
+	c    config
+	vgw  *s3Admin
+	sink *sinkAdmin
+}
+
+// expect is what one successful run leaves behind: objects (counted on
+// versitygw, and on the sink when sinkObjects) and data bytes (compared on
+// the sink: a difference is logged, since retries resend).
+type expect struct {
+	bytes       int64
+	objects     int
+	sinkObjects bool
+}
+
 func run(c config) error {
 	partBytes, err := size.Parse(c.partSize)
 	if err != nil {
@@ -196,8 +231,12 @@ func run(c config) error {
 	}
 	pool.AppendCertsFromPEM(pem)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: time.Minute}
-	vgw := newS3(c, hc)
-	if err := vgw.createBucket("bench"); err != nil {
+	b := &bench{c: c, vgw: newS3(c, hc), sink: &sinkAdmin{url: c.sink, hc: hc}}
+	launcher = filepath.Join(c.binDir, "rusage")
+	if _, err := os.Stat(launcher); err != nil {
+		return fmt.Errorf("the launcher: %w (bench/run.sh builds it)", err)
+	}
+	if err := b.vgw.createBucket("bench"); err != nil {
 		return fmt.Errorf("creating the versitygw bucket: %w", err)
 	}
 	awsConfig := filepath.Join(c.workDir, "aws-config")
@@ -216,9 +255,10 @@ s3 =
 		"AWS_CONFIG_FILE="+awsConfig, "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CA_BUNDLE="+c.cert, "AWS_PAGER=")
 	helpOut, _ := exec.Command(c.uploader, "cp", "--help").CombinedOutput()
-	resumeFlag, hasResume := resumeSupport(string(helpOut))
+	help := string(helpOut)
+	resumeFlag, hasResume := resumeSupport(help)
 	// On disk, next to the source files: journal writes cost what they cost.
-	stateDir := stateDirArgs(string(helpOut), filepath.Join(c.dataDir, "state"))
+	stateDir := stateDirArgs(help, filepath.Join(c.dataDir, "state"))
 	up := func(endpoint string, extra ...string) []string {
 		a := []string{"cp", "--no-preflight", "--no-progress", "--quiet",
 			"--part-size", c.partSize, "--concurrency", strconv.Itoa(c.concurrency),
@@ -234,121 +274,207 @@ s3 =
 	nop := func() {}
 	pb := strconv.FormatInt(partBytes, 10)
 	conc := strconv.Itoa(c.concurrency)
-	tools := []tool{
-		{"uploader cp", "versitygw", func(file, key string) (*exec.Cmd, func(), error) {
-			return simple(c.uploader, up(c.vgw, file, "s3://bench/"+key)...), nop, nil
-		}},
-		{"bare manager.Uploader", "versitygw", func(file, key string) (*exec.Cmd, func(), error) {
-			return simple(filepath.Join(c.binDir, "baremanager"), "-endpoint", c.vgw, "-ca", c.cert,
+	peer := func(prog, endpoint string) func(file, key string) (*exec.Cmd, func(), error) {
+		return func(file, key string) (*exec.Cmd, func(), error) {
+			return simple(filepath.Join(c.binDir, prog), "-endpoint", endpoint, "-ca", c.cert,
 				"-part-size", pb, "-concurrency", conc, file, "bench", key), nop, nil
-		}},
-		{"aws s3 cp", "versitygw", func(file, key string) (*exec.Cmd, func(), error) {
-			return simple("aws", "s3", "cp", file, "s3://bench/"+key, "--endpoint-url", c.vgw,
-				"--no-progress", "--only-show-errors"), nop, nil
-		}},
-		{"uploader cp", "sink", func(file, key string) (*exec.Cmd, func(), error) {
-			return simple(c.uploader, up(c.sink, file, "s3://bench/"+key)...), nop, nil
-		}},
-		{"bare manager.Uploader", "sink", func(file, key string) (*exec.Cmd, func(), error) {
-			return simple(filepath.Join(c.binDir, "baremanager"), "-endpoint", c.sink, "-ca", c.cert,
-				"-part-size", pb, "-concurrency", conc, file, "bench", key), nop, nil
-		}},
-		{"bare TLS PUT (floor)", "sink", func(file, key string) (*exec.Cmd, func(), error) {
-			return simple(filepath.Join(c.binDir, "bareput"), "-endpoint", c.sink, "-ca", c.cert,
-				"-part-size", pb, "-concurrency", conc, file, "bench", key), nop, nil
-		}},
-		{"uploader cp - (stdin)", "sink", func(file, key string) (*exec.Cmd, func(), error) {
-			// cat is started apart, so only the uploader is measured.
-			cat := exec.Command("cat", file)
-			out, err := cat.StdoutPipe()
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := cat.Start(); err != nil {
-				return nil, nil, err
-			}
-			cmd := simple(c.uploader, up(c.sink, "-", "s3://bench/"+key)...)
-			cmd.Stdin = out
-			return cmd, func() { out.Close(); _ = cat.Wait() }, nil
-		}},
+		}
 	}
-	sink := &sinkAdmin{url: c.sink, hc: hc}
+	tools := make([]tool, numTools)
+	tools[tUpVgw] = tool{"uploader cp", "versitygw", func(file, key string) (*exec.Cmd, func(), error) {
+		return simple(c.uploader, up(c.vgw, file, "s3://bench/"+key)...), nop, nil
+	}}
+	tools[tManagerVgw] = tool{"bare manager.Uploader", "versitygw", peer("baremanager", c.vgw)}
+	tools[tTMVgw] = tool{"bare transfermanager", "versitygw", peer("baretransfermanager", c.vgw)}
+	tools[tAwsVgw] = tool{"aws s3 cp", "versitygw", func(file, key string) (*exec.Cmd, func(), error) {
+		return simple("aws", "s3", "cp", file, "s3://bench/"+key, "--endpoint-url", c.vgw,
+			"--no-progress", "--only-show-errors"), nop, nil
+	}}
+	tools[tUpSink] = tool{"uploader cp", "sink", func(file, key string) (*exec.Cmd, func(), error) {
+		return simple(c.uploader, up(c.sink, file, "s3://bench/"+key)...), nop, nil
+	}}
+	tools[tManagerSink] = tool{"bare manager.Uploader", "sink", peer("baremanager", c.sink)}
+	tools[tTMSink] = tool{"bare transfermanager", "sink", peer("baretransfermanager", c.sink)}
+	tools[tPutSink] = tool{"bare TLS PUT (floor)", "sink", peer("bareput", c.sink)}
+	tools[tStdinSink] = tool{"uploader cp - (stdin)", "sink", func(file, key string) (*exec.Cmd, func(), error) {
+		// cat is started apart, so only the uploader is measured.
+		cat := exec.Command("cat", file)
+		out, err := cat.StdoutPipe()
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := cat.Start(); err != nil {
+			return nil, nil, err
+		}
+		cmd := simple(c.uploader, up(c.sink, "-", "s3://bench/"+key)...)
+		cmd.Stdin = out
+		return cmd, func() { out.Close(); _ = cat.Wait() }, nil
+	}}
 
 	var report bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &report)
 	host, _ := os.Hostname()
 	version, _ := exec.Command(c.uploader, "version").Output()
-	fmt.Fprintf(w, "\n## Results (%s, %s, %d cores, part size %s, concurrency %d, %d round(s), medians)\n\n%s\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), host, numCPU(), c.partSize, c.concurrency, c.rounds, lastLine(string(version)))
+	var kindNames []string
+	for _, k := range c.kinds {
+		kindNames = append(kindNames, k.name)
+	}
+	fmt.Fprintf(w, "\n## Results (%s, %s, %d cores, part size %s, concurrency %d, %d round(s), medians; sizes %s; kinds %s)\n\n%s\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), host, numCPU(), c.partSize, c.concurrency, c.rounds,
+		strings.Join(c.sizes, ", "), strings.Join(kindNames, ", "), lastLine(string(version)))
+	fmt.Fprintf(w, "\nKinds of source file:\n\n")
+	for _, k := range c.kinds {
+		fmt.Fprintf(w, "- `%s`: %s\n", k.name, k.desc)
+	}
+	fmt.Fprintln(w)
 
-	var targets []targetResult
+	// Start-up: every tool on a 0-byte file. Below 8 GiB the targets of
+	// issue 10 compare uploads net of it.
+	empty := filepath.Join(c.dataDir, "empty.bin")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		return err
+	}
+	log.Printf("start-up: every tool on a 0-byte file, %d round(s)", c.rounds)
+	startRes := b.rounds("0", tools, empty, expect{bytes: 0, objects: 1}, nil)
+	startup := make([]stat, numTools)
+	for i := range tools {
+		startup[i] = median(startRes[i])
+	}
+	printStartup(w, tools, startup, startRes)
+
+	refKind := c.kinds[0]
+	for _, k := range c.kinds {
+		if k.name == "write64" {
+			refKind = k
+		}
+	}
+	var t7, t10 []targetResult
+	var firstFile string
 	for _, sz := range c.sizes {
 		n, err := size.Parse(sz)
 		if err != nil {
 			return fmt.Errorf("BENCH_SIZES %q: %w", sz, err)
 		}
-		file := filepath.Join(c.dataDir, "random-"+sz+".bin")
-		log.Printf("making %s (%s) if missing", file, sz)
-		if err := mkfile(file, n); err != nil {
-			return err
+		if n == 0 {
+			return fmt.Errorf("BENCH_SIZES %q: the 0-byte run is always made; give sizes above 0", sz)
 		}
-		results := make([][]measurement, len(tools))
-		for round := 0; round < c.rounds; round++ {
-			for j := range tools {
-				// Rotate the start each round and reverse every other
-				// round, so no tool always follows the same neighbour.
-				i := (j + round) % len(tools)
-				if round%2 == 1 {
-					i = len(tools) - 1 - i
-				}
-				t := tools[i]
-				key := fmt.Sprintf("obj-%s-%d-%d", sz, round, i)
-				// Every tool starts with the file in the page cache (as far
-				// as memory allows next to the tmpfs objects), so no tool
-				// pays for the disk reads of another's run.
-				warm(file)
-				m := measure(t, file, key)
-				log.Printf("%s %s round %d: %s @ %s: %.2fs wall, %.2fs CPU, %d MiB%s", time.Now().Format("15:04:05"), sz, round+1, t.name, t.target,
-					m.wall.Seconds(), m.cpu.Seconds(), m.rssKB/1024, errSuffix(m.err))
-				results[i] = append(results[i], m)
-				// Clean up after every run: an 8 GiB object and its parts
-				// would otherwise fill the tmpfs.
-				if t.target == "versitygw" {
-					if err := vgw.deleteAll("bench"); err != nil {
-						log.Printf("cleaning versitygw: %v", err)
-					}
-				} else {
-					if st, err := sink.stats(); err == nil {
-						switch {
-						case st.ChecksumFails > 0 && m.err == nil:
-							m.err = fmt.Errorf("the sink saw %d bad checksums", st.ChecksumFails)
-							results[i][len(results[i])-1] = m
-						case st.DataBytes != n && m.err == nil:
-							log.Printf("  the sink received %d data bytes for a %d-byte file (retries?)", st.DataBytes, n)
-						}
-					}
-					if err := sink.reset(false); err != nil {
-						log.Printf("resetting the sink: %v", err)
-					}
-				}
+		for _, k := range c.kinds {
+			file, err := prepareSource(c.dataDir, k, sz, n)
+			if err != nil {
+				return err
+			}
+			if firstFile == "" {
+				firstFile = file
+			}
+			before := func() { beforeRun(k, file) }
+			results := b.rounds(sz+"-"+k.name, tools, file, expect{bytes: n, objects: 1}, before)
+			var resume resumeResult
+			if hasResume {
+				resume = measureResume(tools[tUpSink], file, n, resumeFlag, b.sink, before)
+			}
+			stats := make([]stat, numTools)
+			for i := range tools {
+				stats[i] = median(results[i])
+			}
+			printTable(w, sz, n, k, tools, stats, startup, results, hasResume, resume)
+			if k == refKind {
+				t7 = append(t7, issue7Targets(sz, n, stats, hasResume, resume, c, partBytes)...)
+			}
+			t10 = append(t10, issue10Targets(sz, n, k, stats, startup, c, partBytes)...)
+			// Free the page cache for the next kind (and the tmpfs objects).
+			if err := evict(file); err != nil {
+				log.Printf("evicting %s: %v", file, err)
 			}
 		}
-		var resume resumeResult
-		if hasResume {
-			resume = measureResume(c, tools[3], file, n, resumeFlag, sink, partBytes)
-		}
-		targets = append(targets, printTable(w, sz, n, tools, results, hasResume, resume, c, partBytes)...)
 	}
-	pf := measurePreflight(c, env, sink, filepath.Join(c.dataDir, "random-"+c.sizes[0]+".bin"))
-	targets = append(targets, pf)
-	fmt.Fprintf(w, "\n### Targets (issue 7)\n\n| target | measured | result |\n|---|---|---|\n")
-	for _, t := range targets {
-		fmt.Fprintf(w, "| %s | %s | %s |\n", t.name, t.measured, t.verdict)
+	t7 = append(t7, measurePreflight(c, env, b.sink, firstFile))
+	t11 := b.dirSet(w, help, up, simple)
+
+	fmt.Fprintf(w, "\n### Targets (issue 7; kind %s)\n\n| target | measured | result |\n|---|---|---|\n", refKind.name)
+	printTargets(w, t7)
+	fmt.Fprintf(w, "\n### Targets (issue 10: the engine owns its multipart loop)\n\n"+
+		"Below 8 GiB, wall and CPU are net of each tool's 0-byte run (start-up); at 8 GiB and above, whole.\n\n"+
+		"| target | measured | result |\n|---|---|---|\n")
+	printTargets(w, t10)
+	fmt.Fprintf(w, "\n### Targets (issue 11: directory uploads)\n\n| target | measured | result |\n|---|---|---|\n")
+	printTargets(w, t11)
+	all := append(append(append([]targetResult{}, t7...), t10...), t11...)
+	counts := map[string]int{}
+	for _, t := range all {
+		counts[t.verdict]++
 	}
+	fmt.Fprintf(w, "\nSummary: %d PASS, %d MISS, %d n/a, %d info.\n", counts[verdict(true)], counts[verdict(false)], counts["n/a"], counts["info"])
 	if path := os.Getenv("BENCH_REPORT"); path != "" {
 		if err := os.WriteFile(path, report.Bytes(), 0o644); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// rounds runs every tool c.rounds times on file, in alternating order, and
+// cleans the target after every run. before runs before every run (to put
+// the file in its kind's state).
+func (b *bench) rounds(label string, tools []tool, file string, want expect, before func()) [][]measurement {
+	results := make([][]measurement, len(tools))
+	for round := 0; round < b.c.rounds; round++ {
+		for j := range tools {
+			// Rotate the start each round and reverse every other round,
+			// so no tool always follows the same neighbour.
+			i := (j + round) % len(tools)
+			if round%2 == 1 {
+				i = len(tools) - 1 - i
+			}
+			t := tools[i]
+			key := fmt.Sprintf("obj-%s-%d-%d", label, round, i)
+			if before != nil {
+				before()
+			}
+			m := measure(t, file, key)
+			if err := b.cleanUp(t.target, want, m.err == nil); err != nil && m.err == nil {
+				m.err = err
+			}
+			log.Printf("%s %s round %d: %s @ %s: %.2fs wall, %.2fs CPU, %d MiB%s", time.Now().Format("15:04:05"), label, round+1, t.name, t.target,
+				m.wall.Seconds(), m.cpu.Seconds(), m.rssKB/1024, errSuffix(m.err))
+			results[i] = append(results[i], m)
+		}
+	}
+	return results
+}
+
+// cleanUp empties the target after a run (an 8 GiB object and its parts
+// would otherwise fill the tmpfs) and checks what a successful run left.
+func (b *bench) cleanUp(target string, want expect, ok bool) error {
+	if target == "versitygw" {
+		n, err := b.vgw.deleteAll("bench")
+		if err != nil {
+			log.Printf("cleaning versitygw: %v", err)
+			return nil
+		}
+		if ok && want.objects > 0 && n != want.objects {
+			return fmt.Errorf("versitygw held %d objects after the run, want %d", n, want.objects)
+		}
+		return nil
+	}
+	defer func() {
+		if err := b.sink.reset(false); err != nil {
+			log.Printf("resetting the sink: %v", err)
+		}
+	}()
+	st, err := b.sink.stats()
+	if err != nil {
+		log.Printf("reading the sink's counters: %v", err)
+		return nil
+	}
+	switch {
+	case !ok:
+	case st.ChecksumFails > 0:
+		return fmt.Errorf("the sink saw %d bad checksums", st.ChecksumFails)
+	case want.sinkObjects && st.Ops["PutObject"]+st.Ops["CompleteMultipartUpload"] < int64(want.objects):
+		return fmt.Errorf("the sink saw %d PutObject and %d CompleteMultipartUpload, want %d objects",
+			st.Ops["PutObject"], st.Ops["CompleteMultipartUpload"], want.objects)
+	case st.DataBytes != want.bytes:
+		log.Printf("  the sink received %d data bytes, want %d (retries?)", st.DataBytes, want.bytes)
 	}
 	return nil
 }
@@ -397,40 +523,47 @@ func stopOnSignal() {
 	}()
 }
 
-// warm reads file through the page cache.
-func warm(file string) {
-	f, err := os.Open(file)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	_, _ = io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, buf)
-}
+// launcher is bench/.bin/rusage, which every measured run goes through:
+// the runner's own peak RSS would otherwise floor every child's (see
+// bench/rusage).
+var launcher string
 
-// measure runs one tool once and reads its rusage from wait4.
+// measure runs one tool once through the launcher, which reports the
+// tool's wall time and its rusage from wait4.
 func measure(t tool, file, key string) measurement {
 	cmd, done, err := t.cmd(file, key)
 	if err != nil {
 		return measurement{err: err}
 	}
-	var stderr bytes.Buffer
-	cmd.Stdout = io.Discard
-	cmd.Stderr = &stderr
-	start := time.Now()
-	if err = cmd.Start(); err == nil {
-		setRunning(cmd)
-		err = cmd.Wait()
-		setRunning(nil)
+	defer done()
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return measurement{err: err}
 	}
-	wall := time.Since(start)
-	done()
-	m := measurement{wall: wall}
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			m.rssKB = ru.Maxrss // KiB on Linux
-		}
+	defer rd.Close()
+	lc := exec.Command(launcher, append([]string{"--", cmd.Path}, cmd.Args[1:]...)...)
+	lc.Env, lc.Stdin, lc.Dir = cmd.Env, cmd.Stdin, cmd.Dir
+	var stderr bytes.Buffer
+	lc.Stdout = io.Discard
+	lc.Stderr = &stderr
+	lc.ExtraFiles = []*os.File{wr}
+	start := time.Now()
+	if err = lc.Start(); err == nil {
+		wr.Close()
+		setRunning(lc)
+		err = lc.Wait()
+		setRunning(nil)
+	} else {
+		wr.Close()
+	}
+	m := measurement{wall: time.Since(start)}
+	rep, _ := io.ReadAll(rd)
+	var wallNS, userNS, sysNS int64
+	if _, serr := fmt.Sscan(string(rep), &wallNS, &userNS, &sysNS, &m.rssKB); serr == nil {
+		m.wall = time.Duration(wallNS)
+		m.cpu = time.Duration(userNS + sysNS)
+	} else if err == nil {
+		err = fmt.Errorf("no usage report from %s (%q)", launcher, rep)
 	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
@@ -477,106 +610,6 @@ func median(ms []measurement) stat {
 	return s
 }
 
-type targetResult struct{ name, measured, verdict string }
-
-func verdict(ok bool) string {
-	if ok {
-		return "PASS"
-	}
-	return "**MISS**"
-}
-
-func printTable(w io.Writer, sz string, n int64, tools []tool, results [][]measurement, hasResume bool, resume resumeResult, c config, partBytes int64) []targetResult {
-	gib := float64(n) / (1 << 30)
-	mib := float64(n) / (1 << 20)
-	stats := make([]stat, len(tools))
-	for i := range tools {
-		stats[i] = median(results[i])
-	}
-	ref := map[string]stat{"versitygw": stats[0], "sink": stats[3]}
-	fmt.Fprintf(w, "### %s (%s bytes)\n\n", sz, strconv.FormatInt(n, 10))
-	fmt.Fprintf(w, "| tool | target | wall s | MiB/s | CPU s/GiB | peak RSS MiB | wall / uploader | CPU / uploader | RSS / uploader |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|\n")
-	for i, t := range tools {
-		s := stats[i]
-		if s.ok == 0 {
-			fmt.Fprintf(w, "| %s | %s | failed: %s | | | | | | |\n", t.name, t.target, oneLine(s.err))
-			continue
-		}
-		r := ref[t.target]
-		ratio := func(a, b float64) string {
-			if r.ok == 0 || b == 0 {
-				return "n/a"
-			}
-			return fmt.Sprintf("%.2f", a/b)
-		}
-		note := ""
-		if s.ok < len(results[i]) {
-			note = fmt.Sprintf(" (%d of %d runs failed: %s)", len(results[i])-s.ok, len(results[i]), oneLine(s.err))
-		}
-		fmt.Fprintf(w, "| %s%s | %s | %.2f | %.0f | %.2f | %.1f | %s | %s | %s |\n", t.name, note, t.target,
-			s.wall.Seconds(), mib/s.wall.Seconds(), s.cpu.Seconds()/gib, s.rssMiB,
-			ratio(s.wall.Seconds(), r.wall.Seconds()), ratio(s.cpu.Seconds(), r.cpu.Seconds()), ratio(s.rssMiB, r.rssMiB))
-	}
-	if hasResume {
-		if resume.err != nil {
-			fmt.Fprintf(w, "| resume after kill at 50 %% | sink | failed: %s | | | | | | |\n", oneLine(resume.err))
-		} else {
-			fmt.Fprintf(w, "| resume after kill at 50 %% (rerun) | sink | %.2f | | %.2f | %.1f | rerun sent %s, missing %s: %s extra | | |\n", resume.m.wall.Seconds(),
-				resume.m.cpu.Seconds()/gib, float64(resume.m.rssKB)/1024, size.Format(resume.sent), size.Format(resume.missing), size.Format(resume.sent-resume.missing))
-		}
-	} else {
-		fmt.Fprintf(w, "| resume after kill at 50 %% | sink | n/a: no resume | | | | | | |\n")
-	}
-	fmt.Fprintln(w)
-
-	var out []targetResult
-	up, bm, fl, in := stats[0], stats[1], stats[5], stats[6]
-	upSink := stats[3]
-	if up.ok > 0 && bm.ok > 0 {
-		x := up.cpu.Seconds() / bm.cpu.Seconds()
-		out = append(out, targetResult{sz + ": CPU s/GiB <= 1.10 x bare manager (versitygw)",
-			fmt.Sprintf("%.2f vs %.2f: %.2f x", up.cpu.Seconds()/gib, bm.cpu.Seconds()/gib, x), verdict(x <= 1.10)})
-	} else {
-		out = append(out, targetResult{sz + ": CPU s/GiB <= 1.10 x bare manager (versitygw)", "a run failed", verdict(false)})
-	}
-	if bmSink := stats[4]; upSink.ok > 0 && bmSink.ok > 0 {
-		x := upSink.cpu.Seconds() / bmSink.cpu.Seconds()
-		out = append(out, targetResult{sz + ": (info) sink CPU vs bare manager on the sink", fmt.Sprintf("%.2f s vs %.2f s: %.2f x", upSink.cpu.Seconds(), bmSink.cpu.Seconds(), x), "info"})
-	}
-	if upSink.ok > 0 && fl.ok > 0 {
-		xw := upSink.wall.Seconds() / fl.wall.Seconds()
-		xc := upSink.cpu.Seconds() / fl.cpu.Seconds()
-		out = append(out, targetResult{sz + ": sink wall <= 1.25 x bare PUT", fmt.Sprintf("%.2f s vs %.2f s: %.2f x", upSink.wall.Seconds(), fl.wall.Seconds(), xw), verdict(xw <= 1.25)})
-		out = append(out, targetResult{sz + ": sink CPU <= 1.25 x bare PUT", fmt.Sprintf("%.2f s vs %.2f s: %.2f x", upSink.cpu.Seconds(), fl.cpu.Seconds(), xc), verdict(xc <= 1.25)})
-	} else {
-		out = append(out, targetResult{sz + ": sink wall and CPU <= 1.25 x bare PUT", "a run failed", verdict(false)})
-	}
-	if up.ok > 0 && upSink.ok > 0 {
-		rss := max(up.rssMiB, upSink.rssMiB)
-		out = append(out, targetResult{sz + ": peak RSS (file) < 48 MiB", fmt.Sprintf("%.1f MiB", rss), verdict(rss < 48)})
-	} else {
-		out = append(out, targetResult{sz + ": peak RSS (file) < 48 MiB", "a run failed", verdict(false)})
-	}
-	limit := float64(int64(c.concurrency+1)*partBytes)/(1<<20) + 32
-	if in.ok > 0 {
-		out = append(out, targetResult{fmt.Sprintf("%s: stdin peak RSS < (concurrency+1) x part + 32 MiB = %.0f MiB", sz, limit), fmt.Sprintf("%.1f MiB", in.rssMiB), verdict(in.rssMiB < limit)})
-	} else {
-		out = append(out, targetResult{fmt.Sprintf("%s: stdin peak RSS < %.0f MiB", sz, limit), "failed: " + oneLine(in.err), verdict(false)})
-	}
-	allowed := int64(c.concurrency) * partBytes
-	switch {
-	case !hasResume:
-		out = append(out, targetResult{sz + ": resume sends <= concurrency x part beyond the missing bytes", "n/a: no resume", "n/a"})
-	case resume.err != nil:
-		out = append(out, targetResult{sz + ": resume sends <= concurrency x part beyond the missing bytes", "failed: " + oneLine(resume.err), verdict(false)})
-	default:
-		extra := resume.sent - resume.missing
-		out = append(out, targetResult{sz + ": resume sends <= concurrency x part beyond the missing bytes", fmt.Sprintf("%s extra (allowed %s)", size.Format(extra), size.Format(allowed)), verdict(extra <= allowed)})
-	}
-	return out
-}
-
 func oneLine(err error) string {
 	if err == nil {
 		return ""
@@ -606,6 +639,29 @@ func resumeSupport(help string) (flag string, ok bool) {
 	return "", false
 }
 
+// hasFlag says whether cp --help lists flag (e.g. --recursive) as a flag
+// of its own ("      --recursive   ..." or "  -r, --recursive   ..."), not
+// merely in prose or in another flag's description.
+func hasFlag(help, flag string) bool {
+	for _, line := range strings.Split(help, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "-") {
+			continue
+		}
+		names := f[:1]
+		if strings.HasSuffix(f[0], ",") && len(f) > 1 {
+			names = f[:2]
+		}
+		for _, name := range names {
+			name = strings.TrimSuffix(name, ",")
+			if name == flag || strings.HasPrefix(name, flag+"=") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // stateDirArgs keeps the uploader's resume journals in the bench's scratch
 // folder, when the uploader has them.
 func stateDirArgs(help, dir string) []string {
@@ -620,16 +676,18 @@ type resumeResult struct {
 	sent    int64 // data bytes the rerun sent
 	missing int64 // bytes not stored as parts when the first run died
 	err     error
+	notCut  bool // the first run finished before the kill: nothing to measure
 }
 
 // measureResume starts an upload to the sink, kills it (SIGKILL, as a
 // crash) once half the file has reached the sink, and reruns it; the sink
-// counts what the rerun sends.
-func measureResume(c config, t tool, file string, n int64, flag string, sink *sinkAdmin, partBytes int64) resumeResult {
+// counts what the rerun sends. before runs before each of the two runs.
+func measureResume(t tool, file string, n int64, flag string, sink *sinkAdmin, before func()) resumeResult {
 	if err := sink.reset(false); err != nil {
 		return resumeResult{err: err}
 	}
 	key := "resume-" + strconv.FormatInt(n, 10)
+	before()
 	cmd, done, err := t.cmd(file, key)
 	if err != nil {
 		return resumeResult{err: err}
@@ -655,6 +713,10 @@ func measureResume(c config, t tool, file string, n int64, flag string, sink *si
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
 	done()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && !ws.Signaled() {
+		_ = sink.reset(false)
+		return resumeResult{err: errors.New("n/a: the first run ended before the kill at 50 % (too small a file to cut)"), notCut: true}
+	}
 	time.Sleep(200 * time.Millisecond) // let the sink finish the cut requests
 	st, err := sink.stats()
 	if err != nil {
@@ -672,6 +734,7 @@ func measureResume(c config, t tool, file string, n int64, flag string, sink *si
 		}
 		return cmd, done, err
 	}
+	before()
 	m := measure(t2, file, key)
 	st2, err := sink.stats()
 	if err != nil {

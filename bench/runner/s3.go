@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -37,22 +39,38 @@ func (a *s3Admin) createBucket(name string) error {
 	return err
 }
 
-// deleteAll removes every object and aborts every multipart upload.
-func (a *s3Admin) deleteAll(bucket string) error {
+// deleteAll removes every object (DeleteObjects, 1,000 keys a call: a
+// directory upload leaves 10,001) and aborts every multipart upload. It
+// returns how many objects it found.
+func (a *s3Admin) deleteAll(bucket string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var errs []error
-	p := s3.NewListObjectsV2Paginator(a.c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	found := 0
+	for range 1000 { // at most a million objects; a server that ignores deletes cannot loop us forever
+		// List from the start each time: deleting under a continuation
+		// token would skip keys on some servers.
+		page, err := a.c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1000)})
 		if err != nil {
 			errs = append(errs, err)
 			break
 		}
-		for _, o := range page.Contents {
-			if _, err := a.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: o.Key}); err != nil {
-				errs = append(errs, err)
-			}
+		if len(page.Contents) == 0 {
+			break
+		}
+		found += len(page.Contents)
+		ids := make([]types.ObjectIdentifier, len(page.Contents))
+		for i, o := range page.Contents {
+			ids[i] = types.ObjectIdentifier{Key: o.Key}
+		}
+		out, err := a.c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if len(out.Errors) > 0 {
+			errs = append(errs, fmt.Errorf("DeleteObjects: %d keys not deleted, first %s: %s", len(out.Errors), aws.ToString(out.Errors[0].Key), aws.ToString(out.Errors[0].Message)))
+			break
 		}
 	}
 	ups, err := a.c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
@@ -65,5 +83,5 @@ func (a *s3Admin) deleteAll(bucket string) error {
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return found, errors.Join(errs...)
 }

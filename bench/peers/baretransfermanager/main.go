@@ -1,8 +1,12 @@
-// Command baremanager uploads one file with a bare manager.Uploader: SDK
-// defaults except part size and concurrency, no decorators, no preflight.
-// It is the floor the uploader's own additions are measured against.
+// Command baretransfermanager uploads one file with a bare
+// transfermanager.Client (UploadObject): SDK defaults except part size,
+// multipart threshold (the part size, as manager's) and concurrency (the
+// SDK's default checksum: CRC32 in an aws-chunked trailer), no decorators,
+// no preflight. It is the second peer of the benchmark, with the same flags
+// as baremanager. Unlike manager it copies every part into a buffer of its
+// own pool, even from a file.
 //
-//	baremanager -endpoint https://127.0.0.1:PORT -ca cert.pem -part-size 16777216 -concurrency 8 FILE BUCKET KEY
+//	baretransfermanager -endpoint https://127.0.0.1:PORT -ca cert.pem -part-size 16777216 -concurrency 10 FILE BUCKET KEY
 package main
 
 import (
@@ -15,7 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -23,12 +27,12 @@ func main() {
 	endpoint := flag.String("endpoint", "", "S3 endpoint URL")
 	ca := flag.String("ca", "", "PEM CA bundle")
 	partSize := flag.Int64("part-size", 16<<20, "part size in bytes")
-	concurrency := flag.Int("concurrency", 8, "parts in flight")
+	concurrency := flag.Int("concurrency", 10, "parts in flight")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memProfile := flag.String("memprofile", "", "write an allocation profile here")
 	flag.Parse()
 	if flag.NArg() != 3 {
-		log.Fatal("usage: baremanager [flags] FILE BUCKET KEY")
+		log.Fatal("usage: baretransfermanager [flags] FILE BUCKET KEY")
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -68,11 +72,12 @@ func main() {
 		log.Fatal(err)
 	}
 	defer f.Close()
-	up := manager.NewUploader(client, func(u *manager.Uploader) {
-		u.PartSize = *partSize
-		u.Concurrency = *concurrency
+	tm := transfermanager.New(client, func(o *transfermanager.Options) {
+		o.PartSizeBytes = *partSize
+		o.MultipartUploadThreshold = *partSize
+		o.Concurrency = *concurrency
 	})
-	out, err := up.Upload(ctx, &s3.PutObjectInput{
+	out, err := tm.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket: aws.String(flag.Arg(1)),
 		Key:    aws.String(flag.Arg(2)),
 		Body:   f,
