@@ -136,3 +136,34 @@ func deleteObject(t *testing.T, key string) {
 		t.Logf("deleting %s: %v", key, err)
 	}
 }
+
+// A stream shorter than one part goes as one PutObject, and --json still
+// says so with a start event (multipart false, the stream's size), as the
+// docs promise, before the result.
+func TestStdinShortStreamStartEvent(t *testing.T) {
+	data := bytes.Repeat([]byte("short stream "), 80*1024) // about 1 MiB
+	key := uniqueKey(t, "short.bin")
+	t.Cleanup(func() { deleteObject(t, key) })
+	cmd := exec.Command(binary, "cp", "-", target(key), "--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--json", "--no-preflight")
+	cmd.Env = append(stack.Env(stack.Full), "XDG_STATE_HOME="+stateHome)
+	cmd.Stdin = bytes.NewReader(data)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := cliResult{Stdout: stdout.String(), Stderr: stderr.String()}
+	if err != nil {
+		t.Fatalf("cp - failed: %v\n%s", err, r)
+	}
+	evs := validateEvents(t, r)
+	st := evs.one(t, "start")
+	if st.boolean("multipart") || st.int("size") != int64(len(data)) {
+		t.Fatalf("start %s: want a single request of %d bytes", st.Line, len(data))
+	}
+	if res := evs.result(); res.str("status") != "ok" || res.int("bytes") != int64(len(data)) {
+		t.Fatalf("result %s", res.Line)
+	}
+	sum := sha256.Sum256(data)
+	if got, _ := objectSHA256(t, key); got != hex.EncodeToString(sum[:]) {
+		t.Fatal("stored object differs from the stream")
+	}
+}

@@ -19,6 +19,9 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 		Canary: true, Region: cfg.Region,
 	}
 	po.Source = job.absPath
+	if job.src == "-" {
+		po.Source = "-" // a stream: its parts are buffered, not read in place
+	}
 	// Preflight sends no data: the first signal stops it at once.
 	ctx, cancel := intr.stopContext()
 	defer cancel()

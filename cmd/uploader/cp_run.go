@@ -137,7 +137,7 @@ func describePlan(job *cpJob) string {
 	case !p.Multipart:
 		return fmt.Sprintf("uploading %s (%s) to %s in one request", job.src, size.Format(job.size), job.target)
 	case p.Size < 0:
-		return fmt.Sprintf("uploading stdin to %s in parts of %s, %d at a time (memory: up to %s)", job.target,
+		return fmt.Sprintf("uploading stdin to %s, read in parts of %s, %d at a time (memory: up to %s); a stream shorter than one part goes in one request", job.target,
 			size.Format(p.PartSize), job.opts.Concurrency, size.Format(p.Memory(job.opts.Concurrency, true)))
 	}
 	return fmt.Sprintf("uploading %s (%s) to %s in %d parts of %s, %d at a time", job.src, size.Format(job.size), job.target, p.Parts, size.Format(p.PartSize), job.opts.Concurrency)
