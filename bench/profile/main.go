@@ -103,6 +103,7 @@ func main() {
 		}
 		_, err = upload.New(client, opts).Upload(ctx, in)
 	case "manager":
+		//lint:ignore SA1019 the benchmark measures manager itself, the baseline the engine is compared with
 		_, err = manager.NewUploader(client, func(u *manager.Uploader) {
 			u.PartSize = *partSize
 			u.Concurrency = *concurrency

@@ -129,6 +129,4 @@ type cpJob struct {
 	input   upload.Input
 	opts    upload.Options
 	plan    upload.Plan
-	// settings says where the transfer settings came from, for --dryrun.
-	settings string
 }
