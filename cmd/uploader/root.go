@@ -80,7 +80,10 @@ KMS round trip and a canary through S3); during the upload it turns S3's bare
 ` + exitCodeHelp),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what `uploader version` prints.
+		Version: versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	g.addFlags(root)
