@@ -4,15 +4,30 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin
 
-.PHONY: all build test test-short vet fmt-check demo bench clean help
+# staticcheck is pinned and installed on first use through the module proxy
+# into .cache/bin (v0.8.2 is the first release that reads Go 1.26 code).
+STATICCHECK_VERSION := 0.8.2
+STATICCHECK := $(CURDIR)/.cache/bin/staticcheck
+
+.PHONY: all build test test-short vet fmt-check lint demo bench clean help
 
 all: build
 
+# Every target is listed here; keep it so when adding one.
 help:
-	@echo "make build   - build bin/uploader"
-	@echo "make test    - vet, format check, all tests with -race (unit, fuzz seeds, end-to-end on the local stack)"
-	@echo "make demo    - start the local AWS stack, upload 64 MiB as a permitted user, show the no-kms:Decrypt failure, stop"
-	@echo "make bench   - performance benchmark (not part of make test)"
+	@echo "make              - same as make build"
+	@echo "make all          - same as make build"
+	@echo "make build        - build bin/uploader (version from git describe; VERSION=v1.2.3 to set it)"
+	@echo "make bin/teststack - build the local AWS stack's command (start/stop by hand)"
+	@echo "make test         - fmt-check, vet, then every test with -race (unit, fuzz seeds, end-to-end on the local stack)"
+	@echo "make test-short   - the tests with -short (a few slow cases skipped), without -race; not what CI runs"
+	@echo "make vet          - go vet ./..."
+	@echo "make fmt-check    - fail if a tracked .go file needs gofmt"
+	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package (installed into .cache/bin on first use)"
+	@echo "make demo         - start the local AWS stack, upload 64 MiB as a permitted user, show the no-kms:Decrypt failure, stop"
+	@echo "make bench        - performance benchmark (about 12 minutes; not part of make test)"
+	@echo "make clean        - remove bin/ and .demo/"
+	@echo "make help         - this list"
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/uploader ./cmd/uploader
@@ -31,6 +46,13 @@ fmt-check:
 # binary, which go test's cache cannot see, so a cached pass could be stale.
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The installed binary is checked by version, so a cache shared with an
+# older staticcheck gets the pinned one.
+lint:
+	@$(STATICCHECK) -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))' || \
+		GOBIN=$(CURDIR)/.cache/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
+	$(STATICCHECK) ./...
 
 test-short:
 	$(GO) test -short ./...

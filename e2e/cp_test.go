@@ -99,6 +99,9 @@ func TestCpBadInput(t *testing.T) {
 		{"unknown flag", []string{"cp", src, target("x"), "--frobnicate"}, "unknown flag"},
 		{"one argument", []string{"cp", src}, "source and a target"},
 		{"zero concurrency", []string{"cp", src, target("x"), "--concurrency", "0"}, "--concurrency"},
+		{"download", []string{"cp", target("x"), dir + "/x"}, "downloads and S3-to-S3 copies are not supported"},
+		{"S3 to S3", []string{"cp", target("x"), target("y")}, "downloads and S3-to-S3 copies are not supported"},
+		{"unknown storage class", []string{"cp", src, target("x"), "--storage-class", "BOGUS"}, `--storage-class "BOGUS" is not an S3 storage class`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -174,4 +174,8 @@ func TestVersion(t *testing.T) {
 	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "uploader ") || !strings.Contains(r.Stdout, "aws-sdk-go-v2/service/s3 v") {
 		t.Fatalf("version: %s", r)
 	}
+	// --version says the same.
+	if f := runCLI(t, stack.Full, "--version"); f.Code != 0 || f.Stdout != r.Stdout {
+		t.Fatalf("--version: %s\nwant the output of version: %q", f, r.Stdout)
+	}
 }

@@ -110,6 +110,13 @@ func TestUploadsOlderThanVersity(t *testing.T) {
 	if ids := versityUploads(t, v, prefix); len(ids) != 1 || ids[0] != youngID {
 		t.Errorf("after abort --older-than 2500ms: uploads %v, want only the young %s", ids, youngID)
 	}
+	// 0 means all: the upload started seconds ago goes too.
+	if a := runIn(t, env, "uploads", "abort", versityTarget(v, prefix), "--older-than", "0"); a.Code != 0 || !strings.Contains(a.Stderr, youngID) {
+		t.Errorf("abort --older-than 0: %s", a)
+	}
+	if ids := versityUploads(t, v, prefix); len(ids) != 0 {
+		t.Errorf("after abort --older-than 0: uploads %v left, want none", ids)
+	}
 }
 
 // abort s3://B/KEY --upload-id ID removes that upload and its journal.
@@ -121,6 +128,40 @@ func TestUploadsAbortByID(t *testing.T) {
 	a := runCLI(t, stack.Full, "uploads", "abort", target(key), "--upload-id", id)
 	if a.Code != 0 || !strings.Contains(a.Stderr+a.Stdout, id) {
 		t.Errorf("uploads abort --upload-id: %s", a)
+	}
+	noUploadFor(t, key)
+	if rec := journalFor(t, key); rec != nil {
+		t.Errorf("journal %s of the aborted upload left", rec.Path)
+	}
+}
+
+// abort --upload-id of an upload S3 does not have (NoSuchUpload) fails,
+// exit 1, saying so: it is never reported as aborted.
+func TestUploadsAbortUnknownID(t *testing.T) {
+	key := flatKey(t, "obj.bin")
+	r := runCLI(t, stack.Full, "uploads", "abort", target(key), "--upload-id", "bogus")
+	if r.Code != 1 {
+		t.Fatalf("abort of an unknown upload id: exit %d, want 1: %s", r.Code, r)
+	}
+	want := "no multipart upload bogus for " + target(key) + ": it was completed, aborted, or never existed"
+	if !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "NoSuchUpload") {
+		t.Errorf("stderr does not say %q (NoSuchUpload): %s", want, r)
+	}
+	if strings.Contains(r.Stderr+r.Stdout, "aborted s3://") {
+		t.Errorf("an unknown upload reported as aborted: %s", r)
+	}
+}
+
+// --older-than 0s aborts every upload under the prefix, and its journal.
+func TestUploadsAbortOlderThanZero(t *testing.T) {
+	src, _ := makeFile(t, 24*size.MiB)
+	prefix := flatKey(t, "zero")
+	key := prefix + "_obj.bin"
+	cleanupKey(t, key)
+	id := abandonUpload(t, src, key)
+	a := runCLI(t, stack.Full, "uploads", "abort", target(prefix), "--older-than", "0s")
+	if a.Code != 0 || !strings.Contains(a.Stderr, "aborted "+target(key)+" (upload "+id+")") {
+		t.Fatalf("abort --older-than 0s: %s", a)
 	}
 	noUploadFor(t, key)
 	if rec := journalFor(t, key); rec != nil {

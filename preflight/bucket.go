@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
 )
@@ -39,7 +40,7 @@ func (r *run) bucket(ctx context.Context) {
 		if err != nil && !diagnose.IsAccessDenied(err) && r.spend() {
 			// A redirect or region error says nothing about the bucket
 			// itself: ask again where it lives.
-			out, err = r.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
+			_, err = r.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
 			if ctx.Err() != nil {
 				return
 			}
@@ -182,6 +183,23 @@ func (r *run) lifecycle(ctx context.Context) {
 	r.add(c)
 }
 
+// rulePrefix is the key prefix a lifecycle rule applies to ("" = all).
+func rulePrefix(rule types.LifecycleRule) string {
+	if rule.Filter != nil {
+		switch {
+		case rule.Filter.Prefix != nil:
+			return *rule.Filter.Prefix
+		case rule.Filter.And != nil && rule.Filter.And.Prefix != nil:
+			return *rule.Filter.And.Prefix
+		}
+		return ""
+	}
+	// Configurations written before Filter existed still carry the rule's
+	// own Prefix, and S3 still returns it as they were written.
+	//lint:ignore SA1019 the legacy field is how those rules name their prefix
+	return aws.ToString(rule.Prefix)
+}
+
 // abortRule describes the first enabled rule that aborts incomplete
 // uploads of this key.
 func (r *run) abortRule(out *s3.GetBucketLifecycleConfigurationOutput) string {
@@ -189,18 +207,7 @@ func (r *run) abortRule(out *s3.GetBucketLifecycleConfigurationOutput) string {
 		if rule.Status != "Enabled" || rule.AbortIncompleteMultipartUpload == nil {
 			continue
 		}
-		prefix := ""
-		if rule.Filter != nil {
-			switch {
-			case rule.Filter.Prefix != nil:
-				prefix = *rule.Filter.Prefix
-			case rule.Filter.And != nil && rule.Filter.And.Prefix != nil:
-				prefix = *rule.Filter.And.Prefix
-			}
-		} else if rule.Prefix != nil { //nolint:staticcheck // older configurations still use it
-			prefix = *rule.Prefix
-		}
-		if !strings.HasPrefix(r.o.Key, prefix) {
+		if !strings.HasPrefix(r.o.Key, rulePrefix(rule)) {
 			continue
 		}
 		days := aws.ToInt32(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation)

@@ -1,7 +1,6 @@
 package upload
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/uploader-dev/uploader/internal/journal"
@@ -121,26 +120,7 @@ func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("checksum mismatch for %s: the source's is %s, S3 reports %s; the stored bytes differ from the source", e.What, e.Local, e.Remote)
 }
 
-// LockedError is an upload another process is running: the same file to
-// the same key, through the same journal folder. Nothing was sent. It is
-// found with errors.As, or errors.Is(err, ErrLocked).
-type LockedError struct {
-	PID  int // the holder's process id; 0 when it could not be read
-	Path string
-	err  error
-}
-
-// ErrLocked matches a LockedError with errors.Is.
-var ErrLocked = errors.New("another uploader is uploading this file")
-
-func (e *LockedError) Error() string        { return e.err.Error() }
-func (e *LockedError) Is(target error) bool { return target == ErrLocked }
-
-// lockedOr turns the journal's lock error into a LockedError.
-func lockedOr(err error) error {
-	var le *journal.LockedError
-	if errors.As(err, &le) {
-		return &LockedError{PID: le.PID, Path: le.Path, err: err}
-	}
-	return err
-}
+// ErrLocked matches, with errors.Is, a *LockedError: another uploader (a
+// cp in another process, or an Uploader in this one) holds this file's
+// upload. Nothing was sent.
+var ErrLocked = journal.ErrLocked

@@ -66,7 +66,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.resumable() {
 		jr, err := s.opts.Journals.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
 		if err != nil {
-			return nil, lockedOr(err)
+			return nil, err // a *LockedError
 		}
 		s.jr = jr
 		done, err := s.reconcile(ctx)

@@ -88,7 +88,7 @@ max_bandwidth) apply; flags override them.`),
 	}
 	o.sse.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.storageClass, "storage-class", "", "storage class: STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, ...")
+	f.StringVar(&o.storageClass, "storage-class", "", "storage class: STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, ... (checked before any request)")
 	f.StringVar(&o.contentType, "content-type", "", "Content-Type (default: guessed from the key's extension)")
 	f.StringVar(&o.metadata, "metadata", "", "user metadata: k1=v1,k2=v2 or a JSON object")
 	f.StringVar(&o.cacheControl, "cache-control", "", "Cache-Control of the object")
@@ -129,6 +129,4 @@ type cpJob struct {
 	input   upload.Input
 	opts    upload.Options
 	plan    upload.Plan
-	// settings says where the transfer settings came from, for --dryrun.
-	settings string
 }

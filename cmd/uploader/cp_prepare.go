@@ -20,6 +20,12 @@ import (
 // prepare validates flags, the profile's s3 settings and the source before
 // any request. Every error is a usage error (exit 2).
 func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst string) (*cpJob, func(), error) {
+	if err := uploadOnly(src); err != nil {
+		return nil, nil, usagef(err)
+	}
+	if err := o.checkStorageClass(); err != nil {
+		return nil, nil, usagef(err)
+	}
 	sse, err := o.sse.sse(cmd)
 	if err != nil {
 		return nil, nil, err

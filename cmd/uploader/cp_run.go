@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
@@ -83,11 +82,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		Region: cfg.Region,
 		// Only on a diagnosed failure: the remedy names the principal.
 		LookupPrincipal: func(ctx context.Context) (string, error) {
-			out, err := stsClient.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-			if err != nil {
-				return "", err
-			}
-			return aws.ToString(out.Arn), nil
+			return upload.LookupPrincipal(ctx, stsClient)
 		},
 	}
 	if rep != nil {

@@ -8,11 +8,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
 	"github.com/uploader-dev/uploader/internal/debuglog"
+	"github.com/uploader-dev/uploader/upload"
 )
 
 // globalOptions are the flags every command takes.
@@ -52,12 +52,9 @@ func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts, conns i
 	cfg, err := awsconfig.Load(ctx, o)
 	if err == nil && g.debug {
 		// Wrapped after loading, so --ca-bundle still reaches the SDK's
-		// own client underneath.
-		next := cfg.HTTPClient
-		if next == nil { // the SDK leaves it nil unless configured
-			next = awshttp.NewBuildableClient()
-		}
-		cfg.HTTPClient = debuglog.Wrap(next, g.stderr)
+		// own client underneath. The library's hook, so that embedders get
+		// what --debug shows.
+		cfg.HTTPClient = upload.DebugHTTPClient(cfg.HTTPClient, debuglog.Lines(g.stderr))
 	}
 	return cfg, err
 }
@@ -83,7 +80,10 @@ KMS round trip and a canary through S3); during the upload it turns S3's bare
 ` + exitCodeHelp),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints what `uploader version` prints.
+		Version: versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	g.addFlags(root)

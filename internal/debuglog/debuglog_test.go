@@ -3,9 +3,14 @@ package debuglog
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -49,7 +54,7 @@ func TestRedactsAndNeverLogsBodies(t *testing.T) {
 	defer srv.Close()
 
 	var out syncBuffer
-	hc := Wrap(srv.Client(), &out)
+	hc := Wrap(srv.Client(), Lines(&out))
 	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/b/k?partNumber=2&uploadId=U1&X-Amz-Signature="+secretSig+"&X-Amz-Credential="+accessKey+"%2F20240101%2Fus-east-1%2Fs3%2Faws4_request", strings.NewReader("Plaintext body data"))
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20240101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature="+secretSig)
 	req.Header.Set("X-Amz-Security-Token", secretToken)
@@ -102,7 +107,7 @@ func TestKMSClientPlaintext(t *testing.T) {
 			return aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: "SECRETKEYSECRETKEY", SessionToken: secretToken}, nil
 		}),
 		BaseEndpoint: aws.String(srv.URL),
-		HTTPClient:   Wrap(srv.Client(), &out),
+		HTTPClient:   Wrap(srv.Client(), Lines(&out)),
 	})
 	o, err := c.GenerateDataKey(context.Background(), &kms.GenerateDataKeyInput{KeyId: aws.String("k"), NumberOfBytes: aws.Int32(32)})
 	if err != nil {
@@ -126,7 +131,7 @@ func TestConcurrentLinesStayWhole(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	var out syncBuffer
-	hc := Wrap(srv.Client(), &out)
+	hc := Wrap(srv.Client(), Lines(&out))
 	var wg sync.WaitGroup
 	for i := 0; i < 16; i++ {
 		wg.Add(1)
@@ -153,7 +158,7 @@ func TestConcurrentLinesStayWhole(t *testing.T) {
 
 func TestTransportErrorLogged(t *testing.T) {
 	var out syncBuffer
-	hc := Wrap(&http.Client{}, &out)
+	hc := Wrap(&http.Client{}, Lines(&out))
 	req, _ := http.NewRequest(http.MethodGet, "http://127.0.0.1:1/x", nil)
 	if _, err := hc.Do(req); err == nil {
 		t.Fatal("want error")
@@ -175,5 +180,73 @@ func TestBearerAndUnknownSecretHeaders(t *testing.T) {
 	}
 	if got := redactHeader("X-Amz-Sso_bearer_token", "tok"); got != redacted {
 		t.Errorf("sso token header not redacted: %q", got)
+	}
+}
+
+// The records themselves, as a structured handler sees them: the same
+// redaction, one attribute per header.
+func TestStructuredRecordsRedacted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "session=abc")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	var out syncBuffer
+	l := slog.New(slog.NewJSONHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/b/k?X-Amz-Signature="+secretSig, nil)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature="+secretSig)
+	req.Header.Set("X-Amz-Security-Token", secretToken)
+	resp, err := Wrap(srv.Client(), l).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		recs = append(recs, m)
+	}
+	if len(recs) != 2 || recs[0]["msg"] != MsgRequest || recs[1]["msg"] != MsgResponse || recs[0]["seq"] != recs[1]["seq"] {
+		t.Fatalf("want a request and its response, got %v", recs)
+	}
+	if recs[1]["status"] != "503 Service Unavailable" || recs[0]["method"] != "GET" {
+		t.Errorf("records lack the method or status: %v", recs)
+	}
+	if h, _ := recs[0]["headers"].(map[string]any); h["X-Amz-Security-Token"] != redacted {
+		t.Errorf("request headers %v", recs[0]["headers"])
+	}
+	for _, secret := range []string{secretSig, secretToken, accessKey, "session=abc"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("records contain %q:\n%s", secret, out.String())
+		}
+	}
+}
+
+// A logger that does not log debug gets nothing, and costs no formatting.
+func TestDisabledLoggerLogsNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var out syncBuffer
+	l := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/x", nil)
+	resp, err := Wrap(srv.Client(), l).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if out.String() != "" {
+		t.Errorf("logged at info level:\n%s", out.String())
+	}
+}
+
+// A transport error quotes the URL: its presigned credentials go.
+func TestErrorURLRedacted(t *testing.T) {
+	err := &url.Error{Op: "Put", URL: "https://h/b/k?X-Amz-Credential=" + accessKey + "&X-Amz-Signature=" + secretSig, Err: errors.New("connection reset by peer")}
+	got := redactError(fmt.Errorf("send: %w", err))
+	if strings.Contains(got, secretSig) || strings.Contains(got, accessKey) || !strings.Contains(got, "connection reset by peer") || !strings.HasPrefix(got, "send: Put ") {
+		t.Errorf("redactError = %q", got)
 	}
 }

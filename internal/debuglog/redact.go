@@ -1,6 +1,7 @@
 package debuglog
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"strings"
@@ -80,4 +81,18 @@ func redactURL(u *url.URL) string {
 		}
 	}
 	return redactValue(c.String())
+}
+
+// redactError renders a transport error: a *url.Error quotes the request's
+// URL, whose query may carry a presigned signature.
+func redactError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			c := *ue
+			c.URL = redactURL(u)
+			return redactValue(strings.Replace(err.Error(), ue.Error(), c.Error(), 1))
+		}
+	}
+	return redactValue(err.Error())
 }

@@ -12,6 +12,9 @@ var ErrClosed = errors.New("journal: closed")
 // loaded on this Journal, or after Remove.
 var ErrNoJournal = errors.New("journal: no journal begun (call Begin or Load first)")
 
+// ErrLocked matches a *LockedError with errors.Is.
+var ErrLocked = errors.New("journal: the upload is locked by another uploader")
+
 // LockedError says another process holds the lock on an upload.
 type LockedError struct {
 	// PID is the holder's process id as it wrote it in the lock file; 0 when
@@ -30,6 +33,8 @@ func (e *LockedError) Error() string {
 	}
 	return fmt.Sprintf("%s is uploading this file to %s; wait for it or stop it", who, e.Identity.url())
 }
+
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
 // CorruptError says a journal could not be trusted. Load has already moved
 // it aside to MovedTo so the next run starts clean; List leaves it in place

@@ -29,6 +29,13 @@ type sseInfo struct {
 	blob    []byte
 }
 
+// errBadEncryptionContext is S3's own message for a malformed
+// x-amz-server-side-encryption-context, capitalized as S3 sends it: the
+// gate answers what S3 answers.
+//
+//lint:ignore ST1005 S3's message, verbatim
+var errBadEncryptionContext = errors.New("The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map")
+
 // sseForNewObject works out whether S3 would encrypt this new object with
 // KMS and how: the request's headers, else the bucket's default encryption
 // (read as Admin on each such request, since tests may change it).
@@ -55,10 +62,10 @@ func (g *gate) sseForNewObject(r *http.Request, q request) (sseInfo, bool, error
 	if h := r.Header.Get("X-Amz-Server-Side-Encryption-Context"); h != "" {
 		raw, err := base64.StdEncoding.DecodeString(h)
 		if err != nil {
-			return sseInfo{}, false, errors.New("The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map")
+			return sseInfo{}, false, errBadEncryptionContext
 		}
 		if err := json.Unmarshal(raw, &ec); err != nil {
-			return sseInfo{}, false, errors.New("The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map")
+			return sseInfo{}, false, errBadEncryptionContext
 		}
 	}
 	if bucketKey {
