@@ -78,6 +78,7 @@ type countingHTTPClient struct {
 
 func (c countingHTTPClient) Do(req *http.Request) (*http.Response, error) {
 	c.t.attempt()
+	honourExpectContinue(req)
 	if req.Body != nil && req.Body != http.NoBody {
 		req.Body = &countingBody{ReadCloser: req.Body, t: c.t, ctx: req.Context()}
 	}
@@ -111,4 +112,17 @@ func (b *countingBody) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// honourExpectContinue makes Go's transport wait for "100 Continue" before
+// sending the body of a request the SDK marked "Expect: 100-continue" (S3
+// PUTs above 2 MiB). The SDK builds its requests with Proto 0.0, and the
+// transport waits only for HTTP/1.1 requests, so without this a part S3
+// refuses (a missing kms:Decrypt) is sent whole anyway, and a server that
+// answers before reading the body and then resets the connection leaves
+// the client with a reset instead of the 403.
+func honourExpectContinue(req *http.Request) {
+	if req.ProtoMajor == 0 && req.Header.Get("Expect") != "" {
+		req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/1.1", 1, 1
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -54,7 +55,7 @@ func (s *Stack) sdkConfig(u User, endpoint string) aws.Config {
 		Region:                     s.Region,
 		Credentials:                aws.NewCredentialsCache(staticCreds(u)),
 		BaseEndpoint:               aws.String(endpoint),
-		HTTPClient:                 &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 32}},
+		HTTPClient:                 &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 32, ExpectContinueTimeout: time.Second}}, // as the SDK's own transport
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	}
 }

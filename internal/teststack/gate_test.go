@@ -3,6 +3,7 @@ package teststack
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -304,3 +305,40 @@ func TestBucketDefaultEncryption(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// DenyAbruptly: the denial of an 8 MiB part is answered without reading
+// the body. A client that waits for "100 Continue" (the SDK sends
+// "Expect: 100-continue" above 2 MiB; the engine makes Go's transport
+// honour it) sees the 403 every time and sends no body.
+func TestDenyAbruptly(t *testing.T) {
+	c := s3Client(t, stack.NoDecrypt)
+	id, err := createSSE(t, c, "nodecrypt/abrupt")
+	if err != nil {
+		t.Fatalf("CreateMultipartUpload: %v", err)
+	}
+	defer abort(c, "nodecrypt/abrupt", id)
+	stack.SetFaults(Faults{DenyAbruptly: true})
+	defer stack.SetFaults(Faults{})
+	stack.ResetCounts()
+	http11 := func(o *s3.Options) {
+		next := o.HTTPClient
+		o.HTTPClient = doer(func(r *http.Request) (*http.Response, error) {
+			r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.1", 1, 1
+			return next.Do(r)
+		})
+	}
+	for i := range 10 {
+		_, err = c.UploadPart(context.Background(), &s3.UploadPartInput{Bucket: aws.String(stack.Bucket), Key: aws.String("nodecrypt/abrupt"),
+			UploadId: aws.String(id), PartNumber: aws.Int32(1), Body: bytes.NewReader(make([]byte, 8*mib))}, http11)
+		if _, status := errStatus(err); status != 403 {
+			t.Errorf("attempt %d: %v, want a 403", i, err)
+		}
+	}
+	if got := stack.Counts().BodyBytes["UploadPart"]; got > 0 {
+		t.Errorf("the gate read %d body bytes of denied parts, want none", got)
+	}
+}
+
+type doer func(*http.Request) (*http.Response, error)
+
+func (d doer) Do(r *http.Request) (*http.Response, error) { return d(r) }
