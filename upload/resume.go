@@ -35,7 +35,7 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 	var corrupt *journal.CorruptError
 	switch {
 	case errors.As(err, &corrupt):
-		s.note("%v; starting a new upload", err)
+		s.orphaned(ctx, corrupt)
 		return nil, nil
 	case err != nil:
 		return nil, err

@@ -46,6 +46,10 @@ type CorruptError struct {
 	MovedTo string
 	// Reason says what is wrong, e.g. "line 3: checksum mismatch".
 	Reason string
+	// UploadID is the upload the journal named, when its header could
+	// still be read and names this journal's file, bucket and key (its
+	// checksum may be bad); "" when nothing can be trusted to name it.
+	UploadID string
 }
 
 func (e *CorruptError) Error() string {

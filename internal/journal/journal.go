@@ -66,7 +66,9 @@ func (j *Journal) Load() (*Record, error) {
 		err = fmt.Errorf("it belongs to %s", r.Identity)
 	}
 	if err != nil {
-		return nil, j.setAside(err.Error())
+		ce := j.setAside(err.Error())
+		ce.UploadID = salvageUploadID(data, j.id)
+		return nil, ce
 	}
 	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -85,7 +87,7 @@ func (j *Journal) Load() (*Record, error) {
 
 // setAside moves an untrusted journal out of the way, keeping it for a
 // post-mortem rather than deleting it.
-func (j *Journal) setAside(reason string) error {
+func (j *Journal) setAside(reason string) *CorruptError {
 	ce := &CorruptError{Path: j.path, Reason: reason}
 	base := fmt.Sprintf("%s.corrupt-%d", j.path, time.Now().Unix())
 	to := base

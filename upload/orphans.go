@@ -1,0 +1,72 @@
+package upload
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/journal"
+)
+
+// orphaned deals with the upload a corrupt journal leaves behind, so it is
+// not left on S3, billed and named nowhere. The upload the journal still
+// names is aborted; when none can be read from it, the key's unfinished
+// uploads are listed (where the client can and S3 allows it) with the
+// command that aborts each. An upload the journal does not name is never
+// aborted: it may be another host's live upload.
+func (s *session) orphaned(ctx context.Context, corrupt *journal.CorruptError) {
+	if id := corrupt.UploadID; id != "" {
+		err := abort(ctx, s.client, s.in.Bucket, s.in.Key, id)
+		switch {
+		case err == nil:
+			s.note("%v; it named upload %s, which was aborted (no parts left behind); starting a new upload", corrupt, id)
+		case diagnose.ErrorCode(err) == "NoSuchUpload":
+			s.note("%v; the upload it named (%s) no longer exists; starting a new upload", corrupt, id)
+		default:
+			s.note("%v; aborting the upload it named failed (%v): abort it with `uploader uploads abort %s --upload-id %s`; starting a new upload",
+				corrupt, err, s.target(), id)
+		}
+		return
+	}
+	s.note("%v; it names no upload that can be trusted, so none was aborted; %s; starting a new upload", corrupt, s.unfinished(ctx))
+}
+
+// unfinished says which unfinished uploads the key has, with the command
+// that aborts each, for the user to judge: only they know whether another
+// host is uploading the same key.
+func (s *session) unfinished(ctx context.Context) string {
+	lister, ok := s.client.(UploadsClient)
+	if !ok {
+		return fmt.Sprintf("list the key's unfinished uploads with `uploader uploads list %s`", s.target())
+	}
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.in.Bucket), Prefix: aws.String(s.in.Key)}
+	var found []string
+	for {
+		out, err := lister.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return fmt.Sprintf("its unfinished uploads could not be listed (%s); list them with `uploader uploads list %s`", diagnose.ErrorCode(err), s.target())
+		}
+		for _, u := range out.Uploads {
+			if aws.ToString(u.Key) != s.in.Key {
+				continue
+			}
+			found = append(found, fmt.Sprintf("%s (started %s): `uploader uploads abort %s --upload-id %s`",
+				aws.ToString(u.UploadId), aws.ToTime(u.Initiated).UTC().Format(time.RFC3339), s.target(), aws.ToString(u.UploadId)))
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+	if len(found) == 0 {
+		return s.target() + " has no unfinished upload"
+	}
+	return fmt.Sprintf("%s has %d unfinished upload(s); abort those no other uploader is using: %s", s.target(), len(found), strings.Join(found, "; "))
+}
+
+func (s *session) target() string { return "s3://" + s.in.Bucket + "/" + s.in.Key }
