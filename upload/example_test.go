@@ -25,8 +25,6 @@ import (
 	smithy "github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/uploader-dev/uploader/internal/diagnose"
-	"github.com/uploader-dev/uploader/internal/journal"
 	"github.com/uploader-dev/uploader/preflight"
 	"github.com/uploader-dev/uploader/upload"
 )
@@ -169,13 +167,9 @@ func ExampleNew_progress() {
 }
 
 // A failure is a chain of typed errors. *upload.Error carries the multipart
-// upload id and what became of the upload; the diagnosis in it
-// (*diagnose.Diagnosis) names the cause with a stable code.
-//
-// internal/diagnose can only be imported from inside this module. An
-// embedder elsewhere still gets the diagnosis: err.Error() starts with its
-// code ("missing_kms_decrypt: ..."), and *upload.Error's fields (UploadID,
-// Kept, Aborted) are public.
+// upload id and what became of the upload; the *upload.Diagnosis in it
+// names the cause with a stable Code (upload.MissingKMSDecrypt, ...), the
+// operation, the part, the key, the principal and the remedy.
 func Example_diagnosis() {
 	client := newMemS3()
 	// S3 denies the second part: with SSE-KMS, that is what a caller with
@@ -194,9 +188,9 @@ func Example_diagnosis() {
 		SSE: upload.SSE{Mode: upload.SSEKMS, KMSKeyID: "alias/backup"},
 	})
 
-	var d *diagnose.Diagnosis
+	var d *upload.Diagnosis
 	if errors.As(err, &d) {
-		fmt.Println("code:", d.Code)
+		fmt.Println("code:", d.Code, d.Code == upload.MissingKMSDecrypt)
 		fmt.Printf("where: %s, part %d of %d\n", d.Operation, d.Part, d.Parts)
 	}
 	var ue *upload.Error
@@ -205,7 +199,7 @@ func Example_diagnosis() {
 		fmt.Println("aborted:", ue.Aborted) // no journal (Options.Journals): nothing to resume, so it is cleaned up
 	}
 	// Output:
-	// code: missing_kms_decrypt
+	// code: missing_kms_decrypt true
 	// where: UploadPart, part 2 of 3
 	// upload id: upload-1
 	// aborted: true
@@ -220,10 +214,9 @@ type cancelAfterFirstPart struct {
 
 func (c cancelAfterFirstPart) PartDone(upload.PartInfo) { c.cancel() }
 
-// With Options.Journals, a file upload that is cancelled (or fails) is kept
-// and journaled; running the same upload again sends only the parts S3
-// does not have. (journal is internal to this module too; embedders get
-// the same behaviour through the uploader CLI's state folder.)
+// With Options.Journals (upload.OpenJournals), a file upload that is
+// cancelled (or fails) is kept and journaled; running the same upload again
+// sends only the parts S3 does not have.
 func Example_resume() {
 	dir, err := os.MkdirTemp("", "resume-example")
 	if err != nil {
@@ -236,7 +229,7 @@ func Example_resume() {
 		fmt.Println(err)
 		return
 	}
-	journals, err := journal.Open(filepath.Join(dir, "state"))
+	journals, err := upload.OpenJournals(filepath.Join(dir, "state"))
 	if err != nil {
 		fmt.Println(err)
 		return
