@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,7 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/journal"
@@ -25,7 +29,7 @@ import (
 type retryingFake struct {
 	*fakeS3
 	attempts atomic.Int32
-	fail     func(n int32, attempt int) error
+	fail     func(ctx context.Context, n int32, attempt int) error
 }
 
 func (f *retryingFake) UploadPart(ctx context.Context, in *s3.UploadPartInput, optFns ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
@@ -41,7 +45,7 @@ func (f *retryingFake) UploadPart(ctx context.Context, in *s3.UploadPartInput, o
 		f.attempts.Add(1)
 		var err error
 		if f.fail != nil {
-			err = f.fail(aws.ToInt32(in.PartNumber), attempt)
+			err = f.fail(ctx, aws.ToInt32(in.PartNumber), attempt)
 		}
 		if err == nil {
 			return f.fakeS3.UploadPart(ctx, in, optFns...)
@@ -60,15 +64,12 @@ func (f *retryingFake) UploadPart(ctx context.Context, in *s3.UploadPartInput, o
 // and a part that then sees a reset is not retried either.
 func TestPermanentFailureStopsEveryRetry(t *testing.T) {
 	f := &retryingFake{fakeS3: newFake()}
-	denied := make(chan struct{})
-	var once sync.Once
-	f.fail = func(n int32, attempt int) error {
+	f.fail = func(ctx context.Context, n int32, attempt int) error {
 		switch n {
 		case 1:
-			once.Do(func() { close(denied) })
-			return s3Denied("UploadPart")
+			return deniedBodyCut()
 		case 2, 3:
-			<-denied // in flight when the denial lands; then reset
+			<-ctx.Done() // in flight when the denial stops the upload: a reset
 			return &retryableReset{}
 		}
 		return nil
@@ -86,6 +87,17 @@ func TestPermanentFailureStopsEveryRetry(t *testing.T) {
 	if n := countCalls(f.callList(), "UploadPart"); n > 3 {
 		t.Errorf("%d parts reached the server, want at most the 3 in flight", n)
 	}
+}
+
+// deniedBodyCut is a 403 whose body a reset cut off: the SDK cannot decode
+// it, and its retryer would send the part again.
+func deniedBodyCut() error {
+	return &smithy.OperationError{ServiceID: "S3", OperationName: "UploadPart", Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 403, Header: http.Header{}}},
+			Err:      &smithy.DeserializationError{Err: errors.New("failed to copy error response body, read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer")},
+		},
+	}}
 }
 
 type retryableReset struct{}
