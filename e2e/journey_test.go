@@ -96,51 +96,70 @@ func TestJourneyMissingDecrypt(t *testing.T) {
 	j.succeed(t, first, key, sum)
 }
 
-// The key is disabled after the first part: every run is
-// kms_key_disabled; once it is enabled again, the kept upload resumes
-// without sending the acknowledged part again.
-func TestJourneyKeyDisabled(t *testing.T) {
-	ctx := context.Background()
-	kmsKey, err := stack.NewKey(ctx)
-	if err != nil {
-		t.Fatal(err)
+// The key becomes unusable after the first part (disabled, or scheduled
+// for deletion): every run gives the key state's code; once the key is
+// usable again, the kept upload resumes without sending the acknowledged
+// part again.
+func TestJourneyKeyState(t *testing.T) {
+	tests := []struct {
+		code    string
+		disable func(ctx context.Context, key string) error
+		fix     func(ctx context.Context, key string) error
+	}{
+		{"kms_key_disabled", stack.DisableKey, stack.EnableKey},
+		{"kms_key_pending_deletion", stack.ScheduleKeyDeletion, func(ctx context.Context, key string) error {
+			if err := stack.CancelKeyDeletion(ctx, key); err != nil {
+				return err
+			}
+			return stack.EnableKey(ctx, key)
+		}},
 	}
-	src, sum := makeFile(t, 20*size.MiB)
-	key := uniqueKey(t, "obj")
-	j := journey{user: stack.Full, code: "kms_key_disabled", maxDenied: 1,
-		args: []string{"cp", src, target(key), "--sse", "aws:kms", "--sse-kms-key-id", kmsKey,
-			"--no-preflight", "--json", "--concurrency", "1", "--part-size", "5MiB"}}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			ctx := context.Background()
+			kmsKey, err := stack.NewKey(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, sum := makeFile(t, 20*size.MiB)
+			key := uniqueKey(t, "obj")
+			j := journey{user: stack.Full, code: tt.code, maxDenied: 1,
+				args: []string{"cp", src, target(key), "--sse", "aws:kms", "--sse-kms-key-id", kmsKey,
+					"--no-preflight", "--json", "--concurrency", "1", "--part-size", "5MiB"}}
 
-	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
-	run := startCLI(t, j.user, j.args...)
-	waitFor(t, time.Minute, "the first part to be acknowledged", func() bool {
-		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
-	})
-	if err := stack.DisableKey(ctx, kmsKey); err != nil {
-		t.Fatal(err)
-	}
-	r := run.wait(t)
-	stack.SetFaults(teststack.Faults{})
-	if r.Code != 3 {
-		t.Fatalf("run 1: exit %d, want 3: %s", r.Code, r)
-	}
-	d := diagnosisOf(t, resultLine(t, r))
-	if d["code"] != j.code {
-		t.Fatalf("run 1: diagnosis %v, want %s", d["code"], j.code)
-	}
-	first, _ := resultLine(t, r)["upload_id"].(string)
-	if again := j.fail(t, 2); first != "" && again != first {
-		t.Fatalf("the rerun used upload %s, not the kept %s", again, first)
-	}
-	if err := stack.EnableKey(ctx, kmsKey); err != nil {
-		t.Fatal(err)
-	}
-	stack.ResetCounts()
-	res := j.succeed(t, first, key, sum)
-	if resumed, _ := res["resumed_bytes"].(float64); resumed < float64(5*size.MiB) {
-		t.Errorf("resumed %v bytes, want at least the first part", res["resumed_bytes"])
-	}
-	if sent := stack.Counts().Status(stack.Full.Name, "UploadPart", 200); sent > 3 {
-		t.Errorf("%d parts sent after the fix, want at most 3 of 4: acknowledged parts were sent again", sent)
+			stack.ResetCounts()
+			stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
+			run := startCLI(t, j.user, j.args...)
+			waitFor(t, time.Minute, "the first part to be acknowledged", func() bool {
+				return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
+			})
+			if err := tt.disable(ctx, kmsKey); err != nil {
+				t.Fatal(err)
+			}
+			r := run.wait(t)
+			stack.SetFaults(teststack.Faults{})
+			if r.Code != 3 {
+				t.Fatalf("run 1: exit %d, want 3: %s", r.Code, r)
+			}
+			res := resultLine(t, r)
+			if d := diagnosisOf(t, res); d["code"] != j.code {
+				t.Fatalf("run 1: diagnosis %v, want %s", d["code"], j.code)
+			}
+			first, _ := res["upload_id"].(string)
+			if again := j.fail(t, 2); first != "" && again != first {
+				t.Fatalf("the rerun used upload %s, not the kept %s", again, first)
+			}
+			if err := tt.fix(ctx, kmsKey); err != nil {
+				t.Fatal(err)
+			}
+			stack.ResetCounts()
+			done := j.succeed(t, first, key, sum)
+			if resumed, _ := done["resumed_bytes"].(float64); resumed < float64(5*size.MiB) {
+				t.Errorf("resumed %v bytes, want at least the first part", done["resumed_bytes"])
+			}
+			if sent := stack.Counts().Status(stack.Full.Name, "UploadPart", 200); sent > 3 {
+				t.Errorf("%d parts sent after the fix, want at most 3 of 4: acknowledged parts were sent again", sent)
+			}
+		})
 	}
 }

@@ -40,6 +40,16 @@ func (s *Stack) EnableKey(ctx context.Context, keyARNorID string) error {
 	return nil
 }
 
+// CancelKeyDeletion takes a key (ARN or id) out of PendingDeletion; as on
+// AWS, it is then Disabled until EnableKey.
+func (s *Stack) CancelKeyDeletion(ctx context.Context, keyARNorID string) error {
+	_, err := kms.NewFromConfig(s.motoConfig(s.Admin)).CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: aws.String(bareKeyID(keyARNorID))})
+	if err != nil {
+		return fmt.Errorf("cancel deletion of key %s: %w", keyARNorID, err)
+	}
+	return nil
+}
+
 // ScheduleKeyDeletion puts a key (ARN or id) in PendingDeletion, 7 days out.
 func (s *Stack) ScheduleKeyDeletion(ctx context.Context, keyARNorID string) error {
 	_, err := kms.NewFromConfig(s.motoConfig(s.Admin)).ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{
