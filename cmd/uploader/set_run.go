@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/uploader-dev/uploader/internal/awsconfig"
+	"github.com/uploader-dev/uploader/internal/checksum"
+	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/internal/walk"
+	"github.com/uploader-dev/uploader/preflight"
+	"github.com/uploader-dev/uploader/upload"
+)
+
+// errSetStopped is the cause the set's context is cancelled with when a
+// permanent failure stops it. It is deliberately not the diagnosis: the
+// engine reports the cause of a cancelled upload as that upload's own.
+var errSetStopped = errors.New("the set stopped: another file failed for good")
+
+// setRun is one cp --recursive in progress. Every file goes through one
+// *upload.Uploader, so files and their parts share one concurrency budget
+// and one memory bound; up to --concurrency files are in their turn at
+// once.
+type setRun struct {
+	g    *globalOptions
+	o    *cpOptions
+	job  *setJob
+	intr *interrupter
+
+	// ctx is the set's: cancelled (errSetStopped) when a permanent failure
+	// stops it, and by the interrupter after its grace period.
+	ctx  context.Context
+	stop context.CancelCauseFunc
+
+	u      *upload.Uploader
+	head   headAPI // --skip-existing
+	rule   skipRule
+	sent   *byteCounter
+	events *setEvents // --json
+	bar    *setBar    // a terminal
+
+	mu      sync.Mutex // orders the reports of outcomes
+	tally   setTally
+	stopper *fileOutcome // the permanent failure that stopped the set
+	start   time.Time
+}
+
+func runCpSet(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) error {
+	job, err := o.prepareSet(cmd, g, src, dst)
+	if err != nil {
+		return err
+	}
+	if o.dryrun {
+		return printSetDryrun(g, o, job)
+	}
+	intr := newInterrupter(cmd.Context(), func(sig os.Signal) {
+		fmt.Fprintf(g.stderr, "\n%s: no more files start; finishing the parts in flight (up to %s; again to stop at once)...\n", signalName(sig), gracePeriod)
+	})
+	defer intr.close()
+	// Connections: a part or PutObject per slot of the shared budget, and
+	// one control request (HeadObject, Create, Complete) per file in turn.
+	cfg, err := g.awsConfig(intr.ctx, o.retries+1, 2*job.opts.Concurrency+2)
+	if err != nil {
+		return usagef(err)
+	}
+	o.settleChecksums(&cfg, &job.opts)
+	r := &setRun{g: g, o: o, job: job, intr: intr, sent: &byteCounter{}, start: time.Now()}
+	r.ctx, r.stop = context.WithCancelCause(intr.ctx)
+	defer r.stop(nil)
+	if o.json {
+		r.events = newSetEvents(g.stdout, job)
+	}
+	return r.run(cfg)
+}
+
+func (r *setRun) run(cfg aws.Config) error {
+	var rep *preflight.Report
+	if !r.o.noPreflight && r.job.largest != nil {
+		pr, d, err := r.preflight(cfg)
+		if err != nil {
+			r.reportWalk()
+			r.notStartedAll()
+			return r.end(err, d)
+		}
+		rep = &pr
+		if pr.BucketRegion != "" && pr.BucketRegion != cfg.Region {
+			cfg.Region = pr.BucketRegion // preflight warned; upload where the bucket is
+		}
+	}
+	client := awsconfig.S3(cfg, r.g.endpointURL)
+	r.head = client
+	r.rule = skipRule{sse: r.job.input.SSE}
+	if !r.job.opts.NoChecksum {
+		r.rule.alg = r.job.opts.Checksum
+		if r.rule.alg == "" {
+			r.rule.alg = checksum.CRC64NVME
+		}
+	}
+	ls := listeners{r.sent}
+	if !r.g.quiet && !r.o.noProgress && isTerminal(os.Stderr) && r.job.files > 0 {
+		r.bar = newSetBar(r.g.stderr, r.job.files, r.job.bytes)
+		ls = append(ls, r.bar)
+	}
+	if r.events != nil {
+		ls = append(ls, r.events)
+	}
+	r.job.opts.Listener = ls
+	r.job.opts.Diagnostics = diagnostics(cfg, awsconfig.STS(cfg), rep, r.job.input.SSE)
+	r.u = upload.New(client, r.job.opts)
+
+	r.say("uploading %d files (%s) from %s to %s, up to %d at a time\n", r.job.files, size.Format(r.job.bytes), r.job.root, r.job.target, r.job.opts.Concurrency)
+	r.reportWalk()
+	r.uploadAll()
+	if r.bar != nil {
+		r.bar.finish()
+	}
+	return r.end(nil, nil)
+}
+
+// preflight checks the set once, as an upload of its largest file under
+// the prefix: the same bucket, encryption and key prefix for every file,
+// and the largest decides whether kms:Decrypt (multipart) is needed.
+func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosis, error) {
+	big := r.job.largest
+	po := preflight.Options{
+		Bucket: r.job.target.Bucket, Key: big.key,
+		SSE: r.job.input.SSE, Plan: big.plan, Concurrency: r.job.opts.Concurrency,
+		Canary: true, Region: cfg.Region, Source: big.entry.Path,
+	}
+	var emit func(any)
+	if r.events != nil {
+		emit = r.events.emit
+	}
+	return checkBeforeUpload(r.intr, r.g, cfg, po, r.job.target.String(), emit)
+}
+
+// reportWalk reports what the walk found but cannot upload: special files
+// and loops are skipped, broken paths and keys S3 cannot take fail. They
+// come first, so they are told even if the set stops early.
+func (r *setRun) reportWalk() {
+	for _, it := range r.job.items {
+		o := fileOutcome{item: it}
+		switch e := it.entry; {
+		case e.Kind == walk.Special:
+			o.status, o.reason, o.code, o.why = fileSkipped, skipSpecial, ExitFailed, e.Err.Error()
+		case e.Kind == walk.Loop:
+			o.status, o.reason, o.code, o.why = fileSkipped, skipLoop, ExitFailed, e.Err.Error()
+		case e.Kind == walk.Broken:
+			o.status, o.code, o.err = fileFailed, ExitFailed, fmt.Errorf("%s: %v", e.Path, e.Err)
+		case it.bad != nil:
+			o.status, o.code, o.err = fileFailed, ExitFailed, fmt.Errorf("%s: %v", e.Path, it.bad)
+		default:
+			continue
+		}
+		r.finish(o)
+	}
+}
+
+// uploads are the items to send, in walk order.
+func (r *setRun) uploads() []*setItem {
+	var out []*setItem
+	for _, it := range r.job.items {
+		if it.entry.Kind == walk.Regular && it.bad == nil {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// uploadAll gives each file its turn, up to --concurrency at once, until
+// all are done or the set stops (a signal, or a permanent failure): then
+// no more files start.
+func (r *setRun) uploadAll() {
+	slots := make(chan struct{}, r.job.opts.Concurrency)
+	var wg sync.WaitGroup
+	files := r.uploads()
+	for i, it := range files {
+		select {
+		case slots <- struct{}{}:
+		case <-r.intr.Stop:
+		case <-r.ctx.Done():
+		}
+		if r.halted() {
+			for _, rest := range files[i:] {
+				r.finish(fileOutcome{item: rest, status: fileNotStarted})
+			}
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			r.finish(r.one(it))
+		}()
+	}
+	wg.Wait()
+}
+
+// halted reports that no more files may start.
+func (r *setRun) halted() bool {
+	select {
+	case <-r.intr.Stop:
+		return true
+	case <-r.ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// notStartedAll counts every file to upload as not started (the preflight
+// failed).
+func (r *setRun) notStartedAll() {
+	for _, it := range r.uploads() {
+		r.finish(fileOutcome{item: it, status: fileNotStarted})
+	}
+}
+
+// stopSet stops the set for a permanent failure: the files in flight are
+// cancelled (their uploads kept for a rerun) and no more start.
+func (r *setRun) stopSet(o fileOutcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopper == nil {
+		r.stopper = &o
+		r.stop(errSetStopped)
+	}
+}
+
+// finish counts and reports one outcome.
+func (r *setRun) finish(o fileOutcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.tally.add(o)
+	if o.status == fileNotStarted {
+		return
+	}
+	if r.bar != nil {
+		var unsent int64
+		if o.status == fileSkipped && o.reason == skipExists {
+			unsent = o.item.entry.Size
+		}
+		r.bar.fileDone(unsent)
+	}
+	r.reportOutcome(o)
+	if r.events != nil {
+		r.events.result(o)
+	}
+}
