@@ -50,6 +50,13 @@ type cpOptions struct {
 }
 
 func newCpCmd(g *globalOptions) *cobra.Command {
+	cmd, _ := cpCommand(g)
+	return cmd
+}
+
+// cpCommand builds cp and returns the options its flags fill (tests parse
+// flags and read them).
+func cpCommand(g *globalOptions) (*cobra.Command, *cpOptions) {
 	o := &cpOptions{}
 	cmd := &cobra.Command{
 		Use:   "cp SOURCE s3://BUCKET/KEY | cp DIR s3://BUCKET/PREFIX/ --recursive",
@@ -136,7 +143,7 @@ max_bandwidth) apply; flags override them.`),
 	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON events on stdout (preflight, start, progress, retry, result; with --recursive a summary last); see docs/json-events.md")
 	f.BoolVar(&o.dryrun, "dryrun", false, "print what would be done (plan, target, checks) and send nothing")
 	o.set.addFlags(cmd)
-	return cmd
+	return cmd, o
 }
 
 // cpJob is a validated cp invocation: everything checked, nothing sent.

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
-	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/internal/walk"
@@ -72,13 +71,18 @@ func runCpSet(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst strin
 		return usagef(err)
 	}
 	o.settleChecksums(&cfg, &job.opts)
+	r := newSetRun(g, o, job, intr)
+	defer r.stop(nil)
+	return r.run(cfg)
+}
+
+func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) *setRun {
 	r := &setRun{g: g, o: o, job: job, intr: intr, sent: &byteCounter{}, start: time.Now()}
 	r.ctx, r.stop = context.WithCancelCause(intr.ctx)
-	defer r.stop(nil)
 	if o.json {
 		r.events = newSetEvents(g.stdout, job)
 	}
-	return r.run(cfg)
+	return r
 }
 
 func (r *setRun) run(cfg aws.Config) error {
@@ -96,13 +100,17 @@ func (r *setRun) run(cfg aws.Config) error {
 		}
 	}
 	client := awsconfig.S3(cfg, r.g.endpointURL)
-	r.head = client
+	r.ready(client, client, diagnostics(cfg, awsconfig.STS(cfg), rep, r.job.input.SSE))
+	return r.uploadSet()
+}
+
+// ready makes the one Uploader every file goes through, and what
+// --skip-existing asks with.
+func (r *setRun) ready(client upload.Client, head headAPI, diag upload.Diagnostics) {
+	r.head = head
 	r.rule = skipRule{sse: r.job.input.SSE}
 	if !r.job.opts.NoChecksum {
 		r.rule.alg = r.job.opts.Checksum
-		if r.rule.alg == "" {
-			r.rule.alg = checksum.CRC64NVME
-		}
 	}
 	ls := listeners{r.sent}
 	if !r.g.quiet && !r.o.noProgress && isTerminal(os.Stderr) && r.job.files > 0 {
@@ -113,9 +121,12 @@ func (r *setRun) run(cfg aws.Config) error {
 		ls = append(ls, r.events)
 	}
 	r.job.opts.Listener = ls
-	r.job.opts.Diagnostics = diagnostics(cfg, awsconfig.STS(cfg), rep, r.job.input.SSE)
+	r.job.opts.Diagnostics = diag
 	r.u = upload.New(client, r.job.opts)
+}
 
+// uploadSet uploads the files and reports the end.
+func (r *setRun) uploadSet() error {
 	r.say("uploading %d files (%s) from %s to %s, up to %d at a time\n", r.job.files, size.Format(r.job.bytes), r.job.root, r.job.target, r.job.opts.Concurrency)
 	r.reportWalk()
 	r.uploadAll()
