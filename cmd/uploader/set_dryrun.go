@@ -37,7 +37,7 @@ func printSetDryrun(g *globalOptions, o *cpOptions, job *setJob) error {
 			ev := planEvent{Event: "plan", Source: it.entry.Rel, Target: it.target(job.target.Bucket), Size: it.entry.Size,
 				Multipart: it.plan.Multipart, PartSize: it.plan.PartSize, Parts: it.plan.Parts,
 				Concurrency: job.opts.Concurrency, SSE: job.input.SSE.Mode, KMSKeyID: job.input.SSE.KMSKeyID,
-				MaxBandwidth: job.opts.MaxBandwidth, Resumable: it.plan.Multipart, StateDir: job.opts.Journals.Dir(),
+				MaxBandwidth: job.opts.MaxBandwidth, Resumable: true, StateDir: job.opts.Journals.Dir(),
 				PreflightChecks: append([]string{}, checks...)}
 			if !job.opts.NoChecksum {
 				ev.ChecksumAlgorithm = string(job.opts.Checksum)
