@@ -35,10 +35,13 @@ func (r *setRun) one(it *setItem) (o fileOutcome) {
 		case skip:
 			o.status, o.reason, o.why = fileSkipped, skipExists, why
 			return o
-		case r.halted():
-			o.status = fileNotStarted
-			return o
 		}
+	}
+	if r.halted() {
+		// The set stopped while this file was being looked at: a
+		// PutObject would not wait for a part token, so check here.
+		o.status = fileNotStarted
+		return o
 	}
 	in := r.job.input
 	in.Bucket, in.Key = r.job.target.Bucket, it.key
