@@ -127,7 +127,7 @@ max_bandwidth) apply; flags override them.`),
 	f.StringVar(&o.partSize, "part-size", "", "multipart part size, 5MiB to 5GiB (default: 8MiB for files, grown to fit 10,000 parts; 16MiB for stdin)")
 	f.StringVar(&o.threshold, "multipart-threshold", "", "sizes above it go multipart (default 8MiB)")
 	f.StringVar(&o.expectedSize, "expected-size", "", "for stdin: the stream's expected size, to pick a part size that fits 10,000 parts")
-	f.IntVar(&o.concurrency, "concurrency", upload.DefaultConcurrency, "parts uploaded in parallel (halved while S3 answers SlowDown)")
+	f.IntVar(&o.concurrency, "concurrency", upload.DefaultConcurrency, "requests (parts, or small files) in flight at once, halved while S3 answers SlowDown; with --recursive also the files uploading at once, sharing that budget")
 	f.StringVar(&o.maxBandwidth, "max-bandwidth", "", "limit the upload rate, e.g. 50MiB/s (default: unlimited)")
 	f.IntVar(&o.retries, "retries", defaultRetries, "attempts after the first for a request that failed transiently (5xx, SlowDown, timeouts, resets), with exponential backoff and jitter")
 

@@ -89,7 +89,11 @@ func (r *setRun) end(pre error, d *diagnose.Diagnosis) error {
 		r.say("%s\n", line)
 	} else {
 		if r.stopper != nil {
-			r.warn("\nThe set stopped at %s (a permission, key or bucket problem); no more files were started.\n%s\n", r.stopper.item.entry.Rel, d.Text())
+			why := oneLine(r.stopper.err)
+			if d != nil {
+				why = d.Text()
+			}
+			r.warn("\nThe set stopped at %s (a permission, key or bucket problem); no more files were started.\n%s\n", r.stopper.item.entry.Rel, why)
 			r.warn("Rerun the same command after the fix: partly uploaded files resume; add --skip-existing to skip the files already uploaded.\n")
 		}
 		r.warn("uploader: %s\n", line)

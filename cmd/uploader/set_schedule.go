@@ -85,7 +85,7 @@ func (r *setRun) finish(o fileOutcome) {
 	if o.status == fileNotStarted {
 		return
 	}
-	if r.bar != nil {
+	if r.bar != nil && o.item.entry.Kind == walk.Regular && o.item.bad == nil { // the bar counts the files to upload
 		var unsent int64
 		if o.status == fileSkipped && o.reason == skipExists {
 			unsent = o.item.entry.Size
