@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,10 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	smithy "github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/uploader-dev/uploader/upload"
 )
@@ -39,13 +35,7 @@ func (f *setFake) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...fun
 		<-ctx.Done()
 		return nil, ctx.Err()
 	case strings.Contains(key, "denied"):
-		return nil, &smithy.OperationError{ServiceID: "S3", OperationName: "PutObject", Err: &awshttp.ResponseError{
-			ResponseError: &smithyhttp.ResponseError{
-				Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 403, Header: http.Header{}}},
-				Err:      &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"},
-			},
-			RequestID: "REQ1",
-		}}
+		return nil, sdkError("PutObject", 403, "AccessDenied")
 	}
 	return &s3.PutObjectOutput{ETag: aws.String(`"e"`)}, nil
 }

@@ -1,11 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithy "github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/upload"
@@ -77,6 +85,72 @@ func TestSkipDecide(t *testing.T) {
 			}
 			if got != tt.want || used != tt.sumUsed || why == "" {
 				t.Fatalf("skip %v (%s), checksum read %v; want skip %v, read %v", got, why, used, tt.want, tt.sumUsed)
+			}
+		})
+	}
+}
+
+// headAnswer is a HeadObject that answers with out or err.
+type headAnswer struct {
+	out *s3.HeadObjectOutput
+	err error
+}
+
+func (h headAnswer) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	if in.ChecksumMode != types.ChecksumModeEnabled {
+		return nil, errors.New("HeadObject without ChecksumMode: S3 would not send the checksums")
+	}
+	return h.out, h.err
+}
+
+func sdkError(op string, status int, code string) error {
+	return &smithy.OperationError{ServiceID: "S3", OperationName: op, Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status, Header: http.Header{}}},
+			Err:      &smithy.GenericAPIError{Code: code},
+		},
+	}}
+}
+
+// What one HeadObject means for --skip-existing: an object, none (404),
+// a denial (a diagnosis: exit 3, the set stops), or a failure of the file
+// (exit 4 when transient, else 1).
+func TestHeadStored(t *testing.T) {
+	when := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name     string
+		answer   headAnswer
+		wantObj  bool
+		wantCode int // of the error; 0: none
+	}{
+		{"stored", headAnswer{out: &s3.HeadObjectOutput{ContentLength: aws.Int64(10), LastModified: &when, ChecksumCRC64NVME: aws.String("AAAAAAAAAAA="), ChecksumType: types.ChecksumTypeFullObject}}, true, 0},
+		{"missing", headAnswer{err: sdkError("HeadObject", 404, "NotFound")}, false, 0},
+		{"denied", headAnswer{err: sdkError("HeadObject", 403, "Forbidden")}, false, ExitDiagnosed},
+		{"transient", headAnswer{err: sdkError("HeadObject", 503, "SlowDown")}, false, ExitTransient},
+		{"other", headAnswer{err: sdkError("HeadObject", 400, "InvalidArgument")}, false, ExitFailed},
+	}
+	intr := &interrupter{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj, err := headStored(context.Background(), tt.answer, "b", "k", checksum.CRC64NVME)
+			if err != nil {
+				err = headFailure(err, "b", "k", "arn:aws:iam::111122223333:user/u")
+			}
+			if (obj != nil) != tt.wantObj {
+				t.Fatalf("object %+v, want one: %v", obj, tt.wantObj)
+			}
+			if obj != nil && (obj.size != 10 || !obj.lastModified.Equal(when) || obj.checksum != "AAAAAAAAAAA=" || obj.checksumType != types.ChecksumTypeFullObject) {
+				t.Fatalf("object %+v", obj)
+			}
+			code := 0
+			if err != nil {
+				code = setFileCode(intr, err)
+			}
+			if code != tt.wantCode {
+				t.Fatalf("error %v: exit %d, want %d", err, code, tt.wantCode)
+			}
+			if tt.wantCode == ExitDiagnosed && !strings.Contains(err.Error(), "s3:GetObject") {
+				t.Fatalf("the denial does not name s3:GetObject: %v", err)
 			}
 		})
 	}
