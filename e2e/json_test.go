@@ -105,6 +105,11 @@ var (
 			"event": req(jString),
 			"bytes": {typ: jInt, required: true, min: ge(0)},
 			"rate":  {typ: jNumber, required: true, min: ge(0)},
+			// A set's (cp --recursive) progress only; checkSetSequence
+			// requires them there.
+			"files_done":  {typ: jInt, min: ge(0)},
+			"files_total": {typ: jInt, min: ge(0)},
+			"total_bytes": {typ: jInt, min: ge(0)},
 		},
 		"retry": {
 			"event":   req(jString),
@@ -114,7 +119,8 @@ var (
 		},
 		"result": {
 			"event":              req(jString),
-			"status":             {typ: jString, required: true, enum: []string{"ok", "failed", "interrupted"}},
+			"status":             {typ: jString, required: true, enum: []string{"ok", "failed", "interrupted", "skipped", "cancelled"}},
+			"source":             {typ: jString, nonEmpty: true}, // a set's only
 			"target":             {typ: jString, required: true, nonEmpty: true},
 			"bytes":              {typ: jInt, required: true, min: ge(0)},
 			"duration_seconds":   {typ: jNumber, required: true, min: ge(0)},
@@ -134,6 +140,22 @@ var (
 			"diagnosis":          {typ: jObject, fields: diagnosisSchema},
 			"upload_kept":        opt(jBool),
 			"upload_aborted":     opt(jBool),
+			"reason":             {typ: jString, enum: []string{"exists", "special", "symlink_loop"}},
+		},
+		"summary": {
+			"event":             req(jString),
+			"source":            {typ: jString, required: true, nonEmpty: true},
+			"target":            {typ: jString, required: true, nonEmpty: true},
+			"files_total":       {typ: jInt, required: true, min: ge(0)},
+			"files_ok":          {typ: jInt, required: true, min: ge(0)},
+			"files_failed":      {typ: jInt, required: true, min: ge(0)},
+			"files_skipped":     {typ: jInt, required: true, min: ge(0)},
+			"files_not_started": {typ: jInt, required: true, min: ge(0)},
+			"bytes":             {typ: jInt, required: true, min: ge(0)},
+			"duration_seconds":  {typ: jNumber, required: true, min: ge(0)},
+			"exit_code":         {typ: jInt, required: true, min: ge(0)},
+			"error":             opt(jString),
+			"diagnosis":         {typ: jObject, fields: diagnosisSchema},
 		},
 	}
 )
@@ -281,6 +303,18 @@ func (s eventStream) result() jsonEvent { return s[len(s)-1] }
 // progress at most once a second. It fails the test on any violation.
 func validateEvents(t *testing.T, r cliResult) eventStream {
 	t.Helper()
+	evs, errs := parseEvents(t, r)
+	errs = append(errs, checkSequence(evs)...)
+	if len(errs) > 0 {
+		t.Fatalf("--json output breaks the documented schema:\n  %s\nstdout:\n%s\nstderr:\n%s", strings.Join(errs, "\n  "), r.Stdout, r.Stderr)
+	}
+	return evs
+}
+
+// parseEvents checks each stdout line on its own: a JSON object of a
+// documented kind, with the documented fields.
+func parseEvents(t *testing.T, r cliResult) (eventStream, []string) {
+	t.Helper()
 	out := r.Stdout
 	if out == "" {
 		t.Fatalf("--json printed nothing on stdout: %s", r)
@@ -311,11 +345,7 @@ func validateEvents(t *testing.T, r cliResult) eventStream {
 		s.check(where+" ("+kind+")", m, &errs)
 		evs = append(evs, jsonEvent{Kind: kind, Fields: m, Line: line})
 	}
-	errs = append(errs, checkSequence(evs)...)
-	if len(errs) > 0 {
-		t.Fatalf("--json output breaks the documented schema:\n  %s\nstdout:\n%s\nstderr:\n%s", strings.Join(errs, "\n  "), out, r.Stderr)
-	}
-	return evs
+	return evs, errs
 }
 
 // checkSequence checks what the schema cannot say line by line.
@@ -339,6 +369,7 @@ func checkSequence(evs eventStream) []string {
 		case (e.Kind == "progress" || e.Kind == "retry") && !started:
 			errs = append(errs, fmt.Sprintf("%s before start", e.Kind))
 		}
+		errs = append(errs, notSetOnly(e)...)
 		switch e.Kind {
 		case "start":
 			started = true
@@ -368,6 +399,32 @@ func checkSequence(evs eventStream) []string {
 	// At most once a second: n lines need at least n-1 seconds.
 	if n, d := len(evs.kind("progress")), res.num("duration_seconds"); n > 0 && float64(n-1) > d {
 		errs = append(errs, fmt.Sprintf("%d progress events in %.2f s: more than one a second", n, d))
+	}
+	return errs
+}
+
+// notSetOnly: a single-file cp keeps its contract; what only a set
+// (cp --recursive) prints never appears.
+func notSetOnly(e jsonEvent) []string {
+	var errs []string
+	switch e.Kind {
+	case "summary":
+		errs = append(errs, "a summary event from a single-file cp")
+	case "result":
+		for _, k := range []string{"source", "reason"} {
+			if _, ok := e.Fields[k]; ok {
+				errs = append(errs, "a single-file result with "+k)
+			}
+		}
+		if st := e.str("status"); st == "skipped" || st == "cancelled" {
+			errs = append(errs, "a single-file result with status "+st)
+		}
+	case "progress":
+		for _, k := range []string{"files_done", "files_total", "total_bytes"} {
+			if _, ok := e.Fields[k]; ok {
+				errs = append(errs, "a single-file progress with "+k)
+			}
+		}
 	}
 	return errs
 }

@@ -16,41 +16,54 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 	po := preflight.Options{
 		Bucket: job.target.Bucket, Key: job.target.Key,
 		SSE: job.input.SSE, Plan: job.plan, Concurrency: job.opts.Concurrency,
-		Canary: true, Region: cfg.Region,
+		Canary: true, Region: cfg.Region, Source: job.absPath,
 	}
-	po.Source = job.absPath
 	if job.src == "-" {
 		po.Source = "-" // a stream: its parts are buffered, not read in place
 	}
+	var emit func(any)
+	if events != nil {
+		emit = events.emit
+	}
+	rep, d, err := checkBeforeUpload(intr, g, cfg, po, job.target.String(), emit)
+	if d != nil && events != nil {
+		events.result(resultEvent{Status: "failed", ExitCode: ExitDiagnosed, Error: err.Error(), Diagnosis: d})
+	}
+	return rep, err
+}
+
+// checkBeforeUpload runs the preflight for cp, of one file or of a set (po
+// then describes the set's largest file, under its prefix). It emits the
+// preflight event when emit is set, and prints the verdict. On a FAIL it
+// returns exit 3 (already reported on stderr) with the first failure as a
+// diagnosis, for the caller's last JSON line.
+func checkBeforeUpload(intr *interrupter, g *globalOptions, cfg aws.Config, po preflight.Options, target string, emit func(any)) (preflight.Report, *diagnose.Diagnosis, error) {
 	// Preflight sends no data: the first signal stops it at once.
 	ctx, cancel := intr.stopContext()
 	defer cancel()
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
 		if sig := intr.signal(); sig != nil {
-			return rep, &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s during the preflight: %w", signalName(sig), err)}
+			return rep, nil, &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s during the preflight: %w", signalName(sig), err)}
 		}
-		return rep, err
+		return rep, nil, err
 	}
-	if events != nil {
-		events.emit(preflightEvent{Event: "preflight", Report: rep})
+	if emit != nil {
+		emit(preflightEvent{Event: "preflight", Report: rep})
 	}
 	switch {
 	case rep.Failed():
-		fmt.Fprintf(g.stderr, "preflight of %s failed; nothing was uploaded:\n", job.target)
+		fmt.Fprintf(g.stderr, "preflight of %s failed; nothing was uploaded:\n", target)
 		renderReport(g.stderr, rep)
 		err := errors.New("preflight: " + failedNames(rep))
-		if events != nil {
-			events.result(resultEvent{Status: "failed", ExitCode: ExitDiagnosed, Error: err.Error(), Diagnosis: firstFailure(rep, job)})
-		}
-		return rep, &exitError{code: ExitDiagnosed, err: err, reported: true}
+		return rep, firstFailure(rep), &exitError{code: ExitDiagnosed, err: err, reported: true}
 	case rep.Verdict == preflight.Warn && !g.quiet:
-		fmt.Fprintf(g.stderr, "preflight of %s passed with warnings:\n", job.target)
+		fmt.Fprintf(g.stderr, "preflight of %s passed with warnings:\n", target)
 		renderReport(g.stderr, rep)
 	default:
 		g.infof("preflight: %d checks passed (%d requests)\n", len(rep.Checks), rep.Requests)
 	}
-	return rep, nil
+	return rep, nil, nil
 }
 
 type preflightEvent struct {
@@ -61,7 +74,7 @@ type preflightEvent struct {
 // firstFailure is the preflight's verdict as a diagnosis, for --json: the
 // first failing check's code and remedy, and the S3 operation the upload
 // would have failed on when the canary proved it.
-func firstFailure(rep preflight.Report, job *cpJob) *diagnose.Diagnosis {
+func firstFailure(rep preflight.Report) *diagnose.Diagnosis {
 	var d *diagnose.Diagnosis
 	for _, c := range rep.Checks {
 		if c.Status != preflight.Fail {

@@ -23,16 +23,9 @@ func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst strin
 	if err := uploadOnly(src); err != nil {
 		return nil, nil, usagef(err)
 	}
-	if err := o.checkStorageClass(); err != nil {
-		return nil, nil, usagef(err)
-	}
-	sse, err := o.sse.sse(cmd)
+	input, err := o.objectInput(cmd)
 	if err != nil {
 		return nil, nil, err
-	}
-	meta, err := upload.ParseMetadata(o.metadata)
-	if err != nil {
-		return nil, nil, usagef(err)
 	}
 	opts, err := o.transferOptions(cmd, g)
 	if err != nil {
@@ -46,6 +39,9 @@ func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst strin
 	} else {
 		if cmd.Flags().Changed("expected-size") {
 			return nil, nil, usagef(errors.New("--expected-size is for stdin (-); a file's size is known"))
+		}
+		if fi, err := os.Stat(src); err == nil && fi.IsDir() {
+			return nil, nil, usagef(fmt.Errorf("source %s is a directory: add --recursive to upload the files in it (or send one archive: tar c %s | uploader cp - s3://BUCKET/KEY)", src, shellQuote(src)))
 		}
 		f, fi, err := openSource(src)
 		if err != nil {
@@ -71,22 +67,45 @@ func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst strin
 		cleanup()
 		return nil, nil, err
 	}
-	contentType := o.contentType
-	if contentType == "" {
-		contentType = mime.TypeByExtension(filepath.Ext(job.target.Key))
+	job.input = input
+	job.input.Bucket, job.input.Key = job.target.Bucket, job.target.Key
+	job.input.Body, job.input.Size, job.input.SourcePath = job.body, job.size, job.absPath
+	job.input.ContentType = o.contentTypeOf(job.target.Key)
+	return job, cleanup, nil
+}
+
+// objectInput validates the flags that describe the stored object
+// (encryption, metadata, headers) into the fields every upload of this
+// command shares; the caller adds the bucket, key and source.
+func (o *cpOptions) objectInput(cmd *cobra.Command) (upload.Input, error) {
+	if err := o.checkStorageClass(); err != nil {
+		return upload.Input{}, usagef(err)
+	}
+	sse, err := o.sse.sse(cmd)
+	if err != nil {
+		return upload.Input{}, err
+	}
+	meta, err := upload.ParseMetadata(o.metadata)
+	if err != nil {
+		return upload.Input{}, usagef(err)
 	}
 	if o.acl != "" && strings.ContainsAny(o.acl, " ,") {
-		cleanup()
-		return nil, nil, usagef(fmt.Errorf("--acl %q is not a canned ACL: use one of private, public-read, authenticated-read, bucket-owner-read, bucket-owner-full-control", o.acl))
+		return upload.Input{}, usagef(fmt.Errorf("--acl %q is not a canned ACL: use one of private, public-read, authenticated-read, bucket-owner-read, bucket-owner-full-control", o.acl))
 	}
-	job.input = upload.Input{
-		Bucket: job.target.Bucket, Key: job.target.Key, Body: job.body, Size: job.size,
-		SourcePath: job.absPath,
-		SSE:        sse, ContentType: contentType, Metadata: meta, StorageClass: o.storageClass,
+	return upload.Input{
+		SSE: sse, Metadata: meta, StorageClass: o.storageClass,
 		CacheControl: o.cacheControl, ContentDisposition: o.contentDisposition, ContentEncoding: o.contentEncoding,
 		ACL: o.acl, Tagging: o.tagging, NoOverwrite: o.noOverwrite,
+	}, nil
+}
+
+// contentTypeOf is --content-type, else the type the key's extension
+// suggests.
+func (o *cpOptions) contentTypeOf(key string) string {
+	if o.contentType != "" {
+		return o.contentType
 	}
-	return job, cleanup, nil
+	return mime.TypeByExtension(filepath.Ext(key))
 }
 
 // transferOptions merges the profile's s3 block (as the aws CLI reads it)

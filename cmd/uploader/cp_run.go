@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
@@ -42,14 +43,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	if err != nil {
 		return usagef(err)
 	}
-	// The profile's request_checksum_calculation applies when neither the
-	// flag nor the environment said; the SDK must then add none either.
-	if cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired && o.checksumCalculation == "" {
-		job.opts.NoChecksum = true
-	}
-	if job.opts.NoChecksum {
-		cfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-	}
+	o.settleChecksums(&cfg, &job.opts)
 	var events *jsonEvents
 	if o.json {
 		events = newJSONEvents(g.stdout, job.src, job.target.String())
@@ -78,21 +72,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		ls = append(ls, events)
 	}
 	job.opts.Listener = ls
-	job.opts.Diagnostics = upload.Diagnostics{
-		Region: cfg.Region,
-		// Only on a diagnosed failure: the remedy names the principal.
-		LookupPrincipal: func(ctx context.Context) (string, error) {
-			return upload.LookupPrincipal(ctx, stsClient)
-		},
-	}
-	if rep != nil {
-		job.opts.Diagnostics.Principal = rep.Principal
-		job.opts.Diagnostics.KeyARN = rep.KeyARN
-		job.opts.Diagnostics.Hint = rep.Hint
-		if job.input.SSE.Mode == "" && rep.KeyARN != "" {
-			job.opts.Diagnostics.BucketSSE = upload.SSEKMS
-		}
-	}
+	job.opts.Diagnostics = diagnostics(cfg, stsClient, rep, job.input.SSE)
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
 	res, err := upload.New(client, job.opts).Upload(ctx, job.input)
@@ -107,16 +87,47 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	}
 	elapsed := time.Since(start)
 	if events != nil {
-		events.result(resultEvent{Status: "ok", Bytes: res.Size, ETag: res.ETag, VersionID: res.VersionID,
-			UploadID: res.UploadID, SSE: res.SSE, KMSKeyID: res.KMSKeyID,
-			Checksum: res.Checksum, ChecksumAlgorithm: res.ChecksumAlgorithm, ChecksumType: res.ChecksumType,
-			ChecksumVerified: res.ChecksumVerified, ResumedBytes: res.Resumed, Notes: res.Notes})
+		events.result(okResult(res))
 	}
 	sent := res.Size - res.Resumed
 	g.infof("uploaded %s to s3://%s/%s: %s in %s (%s/s)%s%s%s\n", job.displaySource(), res.Bucket, res.Key,
 		size.Format(res.Size), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)),
 		describeResumed(res), describeSSE(res), describeChecksum(res))
 	return nil
+}
+
+// settleChecksums applies the profile's request_checksum_calculation when
+// neither the flag nor the environment said (the plan was made before the
+// configuration loaded); with when_required the SDK must then add no
+// checksums either.
+func (o *cpOptions) settleChecksums(cfg *aws.Config, opts *upload.Options) {
+	if cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired && o.checksumCalculation == "" {
+		opts.NoChecksum = true
+	}
+	if opts.NoChecksum {
+		cfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	}
+}
+
+// diagnostics feed the engine's explanation of failures with what the
+// preflight learned (rep may be nil: --no-preflight).
+func diagnostics(cfg aws.Config, stsClient *sts.Client, rep *preflight.Report, sse upload.SSE) upload.Diagnostics {
+	d := upload.Diagnostics{
+		Region: cfg.Region,
+		// Only on a diagnosed failure: the remedy names the principal.
+		LookupPrincipal: func(ctx context.Context) (string, error) {
+			return upload.LookupPrincipal(ctx, stsClient)
+		},
+	}
+	if rep != nil {
+		d.Principal = rep.Principal
+		d.KeyARN = rep.KeyARN
+		d.Hint = rep.Hint
+		if sse.Mode == "" && rep.KeyARN != "" {
+			d.BucketSSE = upload.SSEKMS
+		}
+	}
+	return d
 }
 
 func (job *cpJob) displaySource() string {

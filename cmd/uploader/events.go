@@ -93,8 +93,10 @@ func (j *jsonEvents) BytesSent(n int64) {
 }
 
 type resultEvent struct {
-	Event             string              `json:"event"`  // "result"
-	Status            string              `json:"status"` // ok, failed, interrupted
+	Event  string `json:"event"`  // "result"
+	Status string `json:"status"` // ok, failed, interrupted; in a set also skipped, cancelled
+	// Source is the file's path relative to DIR, in a set (cp --recursive).
+	Source            string              `json:"source,omitempty"`
 	Target            string              `json:"target"`
 	Bytes             int64               `json:"bytes"`
 	DurationSeconds   float64             `json:"duration_seconds"`
@@ -114,6 +116,17 @@ type resultEvent struct {
 	Diagnosis         *diagnose.Diagnosis `json:"diagnosis,omitempty"`
 	UploadKept        bool                `json:"upload_kept,omitempty"`
 	UploadAborted     bool                `json:"upload_aborted,omitempty"`
+	// Reason says why a file of a set was skipped: exists, special,
+	// symlink_loop.
+	Reason string `json:"reason,omitempty"`
+}
+
+// okResult is the result of a stored object.
+func okResult(res upload.Result) resultEvent {
+	return resultEvent{Status: "ok", Bytes: res.Size, ETag: res.ETag, VersionID: res.VersionID,
+		UploadID: res.UploadID, SSE: res.SSE, KMSKeyID: res.KMSKeyID,
+		Checksum: res.Checksum, ChecksumAlgorithm: res.ChecksumAlgorithm, ChecksumType: res.ChecksumType,
+		ChecksumVerified: res.ChecksumVerified, ResumedBytes: res.Resumed, Notes: res.Notes}
 }
 
 // result writes the last line. A failed run reports the bytes it sent and

@@ -30,18 +30,30 @@ func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error
 		fmt.Fprintln(g.stderr, uploadFate(ue, job))
 	}
 	if events != nil {
-		r := resultEvent{Status: "failed", ExitCode: code, Error: err.Error(), Diagnosis: d}
+		r := failedResult(err, code)
 		if code == ExitInterrupted || code == ExitTerminated {
 			r.Status = "interrupted"
-		}
-		if ue != nil {
-			r.UploadID = ue.UploadID
-			r.UploadAborted = ue.Aborted
-			r.UploadKept = ue.UploadID != "" && !ue.Aborted
 		}
 		events.result(r)
 	}
 	return &exitError{code: code, err: err, reported: true}
+}
+
+// failedResult is the JSON result of a failed upload: the error, its
+// diagnosis, and what became of the multipart upload.
+func failedResult(err error, code int) resultEvent {
+	r := resultEvent{Status: "failed", ExitCode: code, Error: err.Error()}
+	var d *diagnose.Diagnosis
+	if errors.As(err, &d) {
+		r.Diagnosis = d
+	}
+	var ue *upload.Error
+	if errors.As(err, &ue) {
+		r.UploadID = ue.UploadID
+		r.UploadAborted = ue.Aborted
+		r.UploadKept = ue.UploadID != "" && !ue.Aborted
+	}
+	return r
 }
 
 // uploadFate says what happened to the multipart upload and what to do.

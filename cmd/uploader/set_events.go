@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/upload"
+)
+
+// setEvents writes --json for a set (cp --recursive). Each file's start
+// and result carry its source, the path relative to DIR; progress lines
+// are the set's; the last line is the summary. One Uploader serves every
+// file, so the engine's events are told apart by what they carry: Started
+// names the key, BytesSent and Retrying name no file (see
+// docs/json-events.md).
+type setEvents struct {
+	upload.NopListener
+	mu      sync.Mutex
+	enc     *json.Encoder
+	bucket  string
+	sources map[string]string // key -> source; written before the uploads start
+	start   time.Time
+
+	bytes      int64 // sent by this run, over all files
+	lastProg   time.Time
+	filesDone  int
+	filesTotal int
+	totalBytes int64
+	resumed    map[string]int64 // key -> bytes an earlier run uploaded
+}
+
+func newSetEvents(w io.Writer, job *setJob) *setEvents {
+	e := &setEvents{enc: json.NewEncoder(w), bucket: job.target.Bucket, sources: map[string]string{},
+		start: time.Now(), filesTotal: len(job.items), totalBytes: job.bytes, resumed: map[string]int64{}}
+	for _, it := range job.items {
+		e.sources[it.key] = it.entry.Rel
+	}
+	return e
+}
+
+func (e *setEvents) emit(v any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_ = e.enc.Encode(v)
+}
+
+func (e *setEvents) Started(s upload.StartInfo) {
+	e.mu.Lock()
+	e.resumed[s.Key] = s.Resumed
+	e.mu.Unlock()
+	e.emit(startEvent{Event: "start", Source: e.sources[s.Key], Target: "s3://" + s.Bucket + "/" + s.Key, Size: s.Size,
+		Multipart: s.Plan.Multipart, PartSize: s.Plan.PartSize, Parts: s.Plan.Parts,
+		Concurrency: s.Concurrency, UploadID: s.UploadID, ResumedBytes: s.Resumed})
+}
+
+func (e *setEvents) Retrying(r upload.RetryInfo) {
+	e.emit(retryEvent{Event: "retry", Part: r.Part, Attempt: r.Attempt, Reason: r.Reason})
+}
+
+// setProgressEvent is a set's progress line: bytes over all files.
+type setProgressEvent struct {
+	Event      string  `json:"event"` // "progress"
+	Bytes      int64   `json:"bytes"`
+	Rate       float64 `json:"rate"`
+	FilesDone  int     `json:"files_done"`
+	FilesTotal int     `json:"files_total"`
+	TotalBytes int64   `json:"total_bytes"`
+}
+
+// BytesSent emits a progress line at most once a second.
+func (e *setEvents) BytesSent(n int64) {
+	e.mu.Lock()
+	e.bytes += n
+	now := time.Now()
+	if now.Sub(e.lastProg) < time.Second {
+		e.mu.Unlock()
+		return
+	}
+	e.lastProg = now
+	ev := setProgressEvent{Event: "progress", Bytes: e.bytes, Rate: float64(e.bytes) / max(now.Sub(e.start).Seconds(), 1e-9),
+		FilesDone: e.filesDone, FilesTotal: e.filesTotal, TotalBytes: e.totalBytes}
+	e.mu.Unlock()
+	e.emit(ev)
+}
+
+// result writes a file's last line.
+func (e *setEvents) result(o fileOutcome) {
+	var r resultEvent
+	switch o.status {
+	case fileOK:
+		r = okResult(o.res)
+	case fileSkipped:
+		r = resultEvent{Status: string(fileSkipped), Reason: o.reason, ExitCode: o.code, Notes: []string{o.why}}
+		if o.reason == skipExists {
+			r.Bytes = o.item.entry.Size
+		}
+	default:
+		r = failedResult(o.err, o.code)
+		r.Status = string(o.status)
+		e.mu.Lock()
+		r.ResumedBytes = e.resumed[o.item.key]
+		e.mu.Unlock()
+	}
+	r.Event = "result"
+	r.Source = o.item.entry.Rel
+	r.Target = o.item.target(e.bucket)
+	r.DurationSeconds = o.duration.Seconds()
+	e.mu.Lock()
+	e.filesDone++
+	e.mu.Unlock()
+	e.emit(r)
+}
+
+// summaryEvent is the last line of a set.
+type summaryEvent struct {
+	Event           string              `json:"event"` // "summary"
+	Source          string              `json:"source"`
+	Target          string              `json:"target"`
+	FilesTotal      int                 `json:"files_total"`
+	FilesOK         int                 `json:"files_ok"`
+	FilesFailed     int                 `json:"files_failed"`
+	FilesSkipped    int                 `json:"files_skipped"`
+	FilesNotStarted int                 `json:"files_not_started"`
+	Bytes           int64               `json:"bytes"`
+	DurationSeconds float64             `json:"duration_seconds"`
+	ExitCode        int                 `json:"exit_code"`
+	Error           string              `json:"error,omitempty"`
+	Diagnosis       *diagnose.Diagnosis `json:"diagnosis,omitempty"`
+}
+
+func (e *setEvents) summary(s summaryEvent) {
+	s.Event = "summary"
+	e.mu.Lock()
+	s.Bytes = e.bytes
+	e.mu.Unlock()
+	s.DurationSeconds = time.Since(e.start).Seconds()
+	e.emit(s)
+}
