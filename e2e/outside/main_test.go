@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -182,14 +184,27 @@ func s3Client(u stackUser, opts ...func(*s3.Options)) *s3.Client {
 // signature of a request whose path or query SigV4 percent-encodes, which
 // a '/' in a ListMultipartUploads or ListObjectsV2 prefix is, and so are
 // most punctuation and non-ASCII letters in a key. S3 takes them all.
+//
+// It holds a number unique to the run of the test, so that -count=N and a
+// test whose name begins another's never share keys.
 func testPrefix(t *testing.T) string {
-	return "outside_" + strings.Map(func(r rune) rune {
+	if p, ok := prefixes.Load(t); ok {
+		return p.(string)
+	}
+	p := fmt.Sprintf("outside_%s_%d_", strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
 			return r
 		}
 		return '_'
-	}, t.Name()) + "_"
+	}, t.Name()), prefixSeq.Add(1))
+	prefixes.Store(t, p)
+	return p
 }
+
+var (
+	prefixes  sync.Map // *testing.T -> its prefix
+	prefixSeq atomic.Int64
+)
 
 // testKey is a key under the test's prefix. The test's unfinished uploads
 // are aborted when it ends, so a failure leaves nothing behind.

@@ -404,34 +404,31 @@ func TestLockedUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	hold := holdInStarted{holding: make(chan struct{}), release: make(chan struct{})}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			close(hold.release)
-		}
-	}
-	defer release()
-	type outcome struct {
-		res upload.Result
-		err error
-	}
-	first := make(chan outcome, 1)
+	first := make(chan error, 1)
+	// finish lets the first upload go on and waits for it; deferred too, so
+	// a failing test never leaves it running.
+	finish := sync.OnceValue(func() error {
+		close(hold.release)
+		return <-first
+	})
+	defer finish()
+	ctx := testCtx(t)
 	go func() {
 		u := upload.New(s3Client(stack.Full), upload.Options{PartSize: partSize, Threshold: threshold, Journals: journals, Listener: hold})
 		f, err := os.Open(src)
 		if err != nil {
-			first <- outcome{err: err}
+			first <- err
 			return
 		}
 		defer f.Close()
-		res, err := u.Upload(testCtx(t), upload.Input{Bucket: stack.Bucket, Key: key, Body: f, Size: size, SourcePath: src, SSE: kmsSSE()})
-		first <- outcome{res, err}
+		_, err = u.Upload(ctx, upload.Input{Bucket: stack.Bucket, Key: key, Body: f, Size: size, SourcePath: src, SSE: kmsSSE()})
+		first <- err
 	}()
 	select {
 	case <-hold.holding:
-	case o := <-first:
-		t.Fatalf("the first upload ended before it started sending: %v", o.err)
+	case err := <-first:
+		first <- err // for finish
+		t.Fatalf("the first upload ended before it started sending: %v", err)
 	}
 
 	other, err := upload.OpenJournals(dir)
@@ -455,10 +452,8 @@ func TestLockedUpload(t *testing.T) {
 		t.Errorf("second upload: error %v: want an *upload.Error with no upload (nothing was sent)", err)
 	}
 
-	release()
-	o := <-first
-	if o.err != nil {
-		t.Fatalf("the first upload failed: %v", o.err)
+	if err := finish(); err != nil {
+		t.Fatalf("the first upload failed: %v", err)
 	}
 	if got := getObject(t, key); got.SHA256 != sum {
 		t.Fatalf("stored SHA-256 %s, the file's %s", got.SHA256, sum)
