@@ -9,7 +9,11 @@ BIN      := bin
 STATICCHECK_VERSION := 0.8.2
 STATICCHECK := $(CURDIR)/.cache/bin/staticcheck
 
-.PHONY: all build test test-short vet fmt-check lint demo bench clean help
+# A module of its own that uses the library as a program outside this
+# module does (no internal/ packages); `go test ./...` here skips it.
+OUTSIDE := e2e/outside
+
+.PHONY: all build test test-outside test-short vet fmt-check lint demo bench clean help
 
 all: build
 
@@ -19,11 +23,12 @@ help:
 	@echo "make all          - same as make build"
 	@echo "make build        - build bin/uploader (version from git describe; VERSION=v1.2.3 to set it)"
 	@echo "make bin/teststack - build the local AWS stack's command (start/stop by hand)"
-	@echo "make test         - fmt-check, vet, then every test with -race (unit, fuzz seeds, end-to-end on the local stack)"
+	@echo "make test         - fmt-check, vet, then every test with -race (unit, fuzz seeds, end-to-end on the local stack), then test-outside"
+	@echo "make test-outside - the library used from a module outside this one ($(OUTSIDE)), with -race, on the local stack"
 	@echo "make test-short   - the tests with -short (a few slow cases skipped), without -race; not what CI runs"
-	@echo "make vet          - go vet ./..."
+	@echo "make vet          - go vet ./... here and in $(OUTSIDE)"
 	@echo "make fmt-check    - fail if a tracked .go file needs gofmt"
-	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package (installed into .cache/bin on first use)"
+	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package, $(OUTSIDE) too (installed into .cache/bin on first use)"
 	@echo "make demo         - start the local AWS stack, upload 64 MiB as a permitted user, show the no-kms:Decrypt failure, stop"
 	@echo "make bench        - performance benchmark (about 12 minutes; not part of make test)"
 	@echo "make clean        - remove bin/ and .demo/"
@@ -37,6 +42,7 @@ $(BIN)/teststack: $(shell find internal/teststack -name '*.go')
 
 vet:
 	$(GO) vet ./...
+	cd $(OUTSIDE) && $(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
@@ -46,6 +52,12 @@ fmt-check:
 # binary, which go test's cache cannot see, so a cached pass could be stale.
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+	@$(MAKE) --no-print-directory test-outside
+
+# Only the outside module's tests (they build internal/teststack's command
+# here and start the stack with it).
+test-outside:
+	cd $(OUTSIDE) && $(GO) test -race -count=1 -timeout 10m ./...
 
 # The installed binary is checked by version, so a cache shared with an
 # older staticcheck gets the pinned one.
@@ -53,9 +65,11 @@ lint:
 	@$(STATICCHECK) -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))' || \
 		GOBIN=$(CURDIR)/.cache/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
 	$(STATICCHECK) ./...
+	cd $(OUTSIDE) && $(STATICCHECK) ./...
 
 test-short:
 	$(GO) test -short ./...
+	cd $(OUTSIDE) && $(GO) test -short ./...
 
 demo: build $(BIN)/teststack
 	./scripts/demo.sh
