@@ -15,7 +15,7 @@ type Diagnostics struct {
 	KeyARN    string // the key S3 will use, resolved; "" = the request's key id
 	BucketSSE string // the bucket's default encryption, when the request sets none
 	Region    string
-	Hint      diagnose.Code // what preflight's KMS round trip proved missing
+	Hint      Code // what preflight's KMS round trip proved missing (preflight.Report.Hint)
 	// LookupPrincipal is called once, on the first diagnosed failure, when
 	// Principal is "" (LookupPrincipal in this package asks STS). Errors
 	// leave it unknown.

@@ -7,9 +7,19 @@ import (
 )
 
 // Diagnosis is an explained failure, found in Upload's error with
-// errors.As: its Code is stable (see the Code constants), and it names the
-// operation, part, principal, key, upload id and the remedy. It is an alias
-// so that code outside this module can name it.
+// errors.As. It is an alias so that code outside this module can name it;
+// its fields:
+//
+//   - Code: stable (the Code constants below), e.g. MissingKMSDecrypt;
+//   - Operation ("UploadPart", ...), Part and Parts (for part operations);
+//   - Principal (the caller's ARN; a role's for assumed roles), Key (the KMS
+//     key ARN), UploadID;
+//   - Message (what happened and why), Remedy (what to do, with the exact
+//     policy statements when a permission is missing);
+//   - RequestID, HostID, HTTPStatus, ErrorCode, AWSMessage: AWS's evidence;
+//   - Err: the SDK's error (Unwrap).
+//
+// Summary() is its one-line form, Text() the whole explanation.
 type Diagnosis = diagnose.Diagnosis
 
 // Code is a Diagnosis code; the values are a stable contract.
@@ -31,7 +41,11 @@ const (
 	CredentialsExpired        = diagnose.CredentialsExpired
 )
 
-// Journals is a folder of resume journals (Options.Journals).
+// Journals is a folder of resume journals (Options.Journals), from
+// OpenJournals. An Uploader with Journals keeps a failed or interrupted
+// file upload and resumes it on the next Upload of the same file to the
+// same key; ListUploads shows the journaled uploads. Use one folder per
+// host: journals lock their upload with the pid of the process holding it.
 type Journals = journal.Store
 
 // OpenJournals opens (creating it 0700) the folder of resume journals;
@@ -47,6 +61,9 @@ func OpenJournals(dir string) (*Journals, error) {
 	}
 	return journal.Open(dir)
 }
+
+// LockedError (PID, Path, Identity) says another uploader holds this
+// file's upload; errors.Is(err, ErrLocked) matches it.
 
 // ChecksumAlgorithm is the algorithm of the checksums the engine computes
 // for every part and checks against S3's (Options.Checksum). It is a

@@ -52,6 +52,9 @@ type sourceState struct {
 
 func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
 	s := &session{u: u, client: u.client, opts: u.opts, in: in, req: u.Requests(in), plan: plan}
+	if in.Listener != nil {
+		s.opts.Listener = in.Listener
+	}
 	s.diag = diagnostics{info: u.opts.Diagnostics, stop: in.Stop}
 	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size >= 0 {
 		s.ra = ra

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
-	"github.com/uploader-dev/uploader/internal/journal"
 	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
@@ -33,7 +32,9 @@ type Options struct {
 	Threshold   int64 // sizes above it go multipart; 0 = DefaultThreshold (8 MiB)
 	PartSize    int64 // 0 = automatic (see MakePlan)
 	Concurrency int   // parts in flight; 0 = DefaultConcurrency
-	Listener    Listener
+	// Listener receives the progress of every Upload of the Uploader,
+	// unless an Input sets its own.
+	Listener Listener
 	// MaxParts lowers S3's 10,000-part limit; for tests.
 	MaxParts int
 	// Diagnostics feed the explanation of failures.
@@ -48,7 +49,7 @@ type Options struct {
 	// journaled there, a failed or interrupted upload is kept, and the next
 	// Upload of the same file to the same key resumes it. nil: a failed
 	// upload is aborted.
-	Journals *journal.Store
+	Journals *Journals
 	// AbortOnFailure aborts a failed upload even when it could be resumed.
 	AbortOnFailure bool
 	// NoResume starts a new upload even when a journal could resume one;
@@ -74,6 +75,10 @@ type Input struct {
 	// Stop, when closed, stops starting new parts; parts in flight finish
 	// and a resumable upload is kept. Cancel ctx to stop at once.
 	Stop <-chan struct{}
+	// Listener, when set, receives this upload's progress instead of
+	// Options.Listener: with one Uploader shared by the files of a
+	// directory, each file's events can be told apart.
+	Listener Listener
 
 	SSE                SSE
 	ContentType        string
