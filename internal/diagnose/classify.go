@@ -29,10 +29,10 @@ type Context struct {
 	// ACL (x-amz-acl): S3 then also checks s3:PutObjectTagging or
 	// s3:PutObjectAcl, and a denial may be about either.
 	Tagging, ACL bool
-	// MissingAction is an S3 permission preflight proved missing (the same
-	// request was allowed without the header that needs it), e.g.
-	// "s3:PutObjectTagging".
-	MissingAction string
+	// MissingActions are S3 permissions preflight proved missing, one of
+	// them at least (the same request was allowed without the headers that
+	// need them), e.g. "s3:PutObjectTagging".
+	MissingActions []string
 }
 
 // headerActions are the permissions the request's optional headers need

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -57,11 +58,15 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 	if f.service == "STS" || f.service == "IAM" {
 		return false // preflight's own lookups: reported as skipped there
 	}
-	if strings.HasPrefix(c.MissingAction, "s3:") {
-		d.Code, d.Action = S3AccessDenied, c.MissingAction
+	if len(c.MissingActions) > 0 {
+		missing := c.MissingActions
+		if e := f.enh; e != nil && slices.Contains(missing, e.Action) {
+			missing = []string{e.Action} // AWS said which
+		}
+		d.Code, d.Action = S3AccessDenied, strings.Join(missing, " or ")
 		d.What = joinSentences(denied, awsSays(f))
-		d.Why = fmt.Sprintf("S3 allowed the same request without the header that needs %s, so that permission is what is missing (or a policy denies it).", c.MissingAction)
-		d.Remedy = s3Remedy(d, c, false)
+		d.Why = fmt.Sprintf("S3 allowed the same request without the headers that need %s, so that permission is what is missing (or a policy denies it).", d.Action)
+		d.Remedy = s3Remedy(d, Context{Bucket: c.Bucket, ObjectKey: c.ObjectKey}, false)
 		return true
 	}
 	if e := f.enh; e != nil {

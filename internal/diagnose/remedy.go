@@ -159,7 +159,7 @@ func keyHelp(d *Diagnosis) string {
 func s3Remedy(d *Diagnosis, c Context, alsoKMS bool) string {
 	obj := "arn:aws:s3:::" + orUnknown(c.Bucket, "BUCKET") + "/" + orUnknown(c.ObjectKey, "KEY")
 	actions := []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
-	for _, a := range append(c.headerActions(), d.Action) {
+	for _, a := range append(c.headerActions(), strings.Split(d.Action, " or ")...) {
 		if a != "" && !slices.Contains(actions, a) {
 			actions = append(actions, a)
 		}
