@@ -131,4 +131,7 @@ type cpJob struct {
 	plan    upload.Plan
 	// settings says where the transfer settings came from, for --dryrun.
 	settings string
+	// notes are said before anything is sent (e.g. a part size the plan
+	// could not use), and added to the JSON result's notes.
+	notes []string
 }

@@ -11,12 +11,16 @@ import (
 )
 
 // cpPreflight runs the checks before cp sends data. A FAIL stops cp with
-// exit 3 before any data moves; WARNs are shown and the upload goes on.
+// exit 3 before any data moves, an INCONCLUSIVE verdict (nothing proved,
+// e.g. the endpoint unreachable) with exit 5; WARNs are shown and the
+// upload goes on.
 func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob, events *jsonEvents) (preflight.Report, error) {
 	po := preflight.Options{
 		Bucket: job.target.Bucket, Key: job.target.Key,
 		SSE: job.input.SSE, Plan: job.plan, Concurrency: job.opts.Concurrency,
 		Canary: true, Region: cfg.Region,
+		// The canary sends the upload's own requests, every header.
+		Input: job.input, Checksum: job.opts.Checksum, NoChecksum: job.opts.NoChecksum,
 	}
 	po.Source = job.absPath
 	// Preflight sends no data: the first signal stops it at once.
@@ -25,7 +29,7 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
 		if sig := intr.signal(); sig != nil {
-			return rep, &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s during the preflight: %w", signalName(sig), err)}
+			return rep, &exitError{code: signalExit(sig), err: &interruptError{text: fmt.Sprintf("interrupted by %s during the preflight: nothing was uploaded", signalName(sig)), err: err}}
 		}
 		return rep, err
 	}
@@ -33,6 +37,14 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 		events.emit(preflightEvent{Event: "preflight", Report: rep})
 	}
 	switch {
+	case rep.Inconclusive():
+		err := errors.New("preflight inconclusive: " + rep.Reason)
+		fmt.Fprintf(g.stderr, "uploader: preflight of %s proved nothing, so nothing was uploaded: %s\n", job.target, rep.Reason)
+		g.infof("  (run again when that is fixed; `uploader preflight` shows every check; --no-preflight uploads without them)\n")
+		if events != nil {
+			events.result(resultEvent{Status: "failed", ExitCode: ExitInconclusive, Error: err.Error(), Diagnosis: inconclusiveDiagnosis(rep)})
+		}
+		return rep, &exitError{code: ExitInconclusive, err: err, reported: true}
 	case rep.Failed():
 		fmt.Fprintf(g.stderr, "preflight of %s failed; nothing was uploaded:\n", job.target)
 		renderReport(g.stderr, rep)
@@ -75,4 +87,14 @@ func firstFailure(rep preflight.Report, job *cpJob) *diagnose.Diagnosis {
 		}
 	}
 	return d
+}
+
+// inconclusiveDiagnosis is the reason an INCONCLUSIVE preflight proved
+// nothing, for --json, when it has a code (endpoint_unreachable, ...).
+func inconclusiveDiagnosis(rep preflight.Report) *diagnose.Diagnosis {
+	if rep.ReasonCode == "" {
+		return nil
+	}
+	return &diagnose.Diagnosis{Code: rep.ReasonCode, Operation: "preflight", Principal: rep.Principal, Key: rep.KeyARN,
+		Message: "The preflight proved nothing, so nothing was uploaded: " + rep.Reason + "."}
 }
