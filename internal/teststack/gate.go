@@ -175,7 +175,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.log.Printf("%s %s %s -> %d (%d body bytes)", name, q.service, q.op, sw.status, n)
 	}()
 
-	if !g.skewRules(sw, r, q) {
+	if !g.skewRules(sw, r, q, user) {
 		return
 	}
 	switch q.service {

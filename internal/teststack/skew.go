@@ -17,7 +17,8 @@ import (
 // clock, from which the SDK corrects its own (its clock skew correction);
 // without it the Date header keeps this machine's time, so the SDK sees
 // nothing to correct, as behind a proxy that answers with its own Date,
-// and the refusal stands. The zero value is no skew.
+// and the refusal stands. The Admin's requests are not judged (tests look
+// at the stack meanwhile). The zero value is no skew.
 type ClockSkew struct {
 	Offset   time.Duration
 	ShowDate bool
@@ -48,10 +49,11 @@ func (s *Stack) SetClockSkew(c ClockSkew) { s.gate.skew.set(c) }
 
 // skewRules refuses a request signed too far from the gate's clock. It
 // reports whether the request may go on; if not, it has answered. Requests
-// without a signing time (unsigned, moto-api) are not judged.
-func (g *gate) skewRules(w http.ResponseWriter, r *http.Request, q request) bool {
+// without a signing time (unsigned, moto-api) are not judged, nor are the
+// Admin's, so a test can look at the stack while its clock is off.
+func (g *gate) skewRules(w http.ResponseWriter, r *http.Request, q request, user User) bool {
 	c := g.skew.get()
-	if c.Offset == 0 {
+	if c.Offset == 0 || g.isAdmin(user) {
 		return true
 	}
 	now := time.Now().Add(c.Offset).UTC()
@@ -112,4 +114,10 @@ func writeQueryError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+func (g *gate) isAdmin(u User) bool {
+	g.kms.mu.Lock()
+	defer g.kms.mu.Unlock()
+	return u.AccessKeyID != "" && u.AccessKeyID == g.kms.admin.AccessKeyID
 }
