@@ -73,7 +73,9 @@ var (
 	}
 	reportSchema = jsonSchema{
 		"checks":        {typ: jArray, required: true, items: &jsonField{typ: jObject, fields: checkSchema}},
-		"verdict":       {typ: jString, required: true, enum: []string{"PASS", "WARN", "FAIL"}},
+		"verdict":       {typ: jString, required: true, enum: []string{"PASS", "WARN", "FAIL", "INCONCLUSIVE"}},
+		"reason":        opt(jString),
+		"reason_code":   opt(jString),
 		"principal":     opt(jString),
 		"bucket_region": opt(jString),
 		"key":           opt(jString),

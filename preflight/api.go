@@ -74,6 +74,18 @@ type Options struct {
 	// Canary runs CreateMultipartUpload (+ UploadPart of 1 byte for a
 	// multipart plan) + AbortMultipartUpload on a temporary key.
 	Canary bool
+	// Input is the upload's object: the canary's requests are built from
+	// it by upload.Requests, so they carry every header the upload will
+	// send (ACL, tagging, storage class, metadata, content headers,
+	// checksum algorithm and type) and S3 checks what it will check then.
+	// Its Bucket, Key, SSE and Body are not used: the fields above are.
+	// The zero Input sends the encryption headers only.
+	Input upload.Input
+	// Checksum and NoChecksum are the upload's checksum settings, as in
+	// upload.Options: the canary's part carries the checksum the upload's
+	// parts will ("" = the engine's default, CRC64NVME).
+	Checksum   upload.ChecksumAlgorithm
+	NoChecksum bool
 	// Region is the clients' region; a bucket elsewhere is detected and the
 	// remaining calls are sent to the bucket's region.
 	Region string
@@ -87,6 +99,10 @@ const (
 	Warn Status = "WARN"
 	Fail Status = "FAIL"
 	Skip Status = "SKIP" // not checked; Detail says why
+	// Inconclusive is a verdict only: nothing failed, but nothing proved
+	// the upload's requests would be allowed either (Report.Reason says
+	// why, e.g. the endpoint could not be reached).
+	Inconclusive Status = "INCONCLUSIVE"
 )
 
 // Check is one line of the report: a verdict with one line of evidence,
@@ -120,8 +136,16 @@ const (
 
 // Report is the outcome of Run.
 type Report struct {
-	Checks  []Check `json:"checks"`
-	Verdict Status  `json:"verdict"` // FAIL if any check fails, else WARN if any warns, else PASS
+	Checks []Check `json:"checks"`
+	// Verdict is FAIL if any check fails; else INCONCLUSIVE if no check
+	// proved the planned requests (see proved); else WARN if any warns;
+	// else PASS.
+	Verdict Status `json:"verdict"`
+	// Reason is, for an INCONCLUSIVE verdict, why nothing was proved, in one
+	// line ("cannot reach http://127.0.0.1:1 (S3): connection refused"),
+	// and ReasonCode its diagnosis code when it has one.
+	Reason     string        `json:"reason,omitempty"`
+	ReasonCode diagnose.Code `json:"reason_code,omitempty"`
 	// Principal is the caller's ARN; for an assumed-role session, the role
 	// ARN, which is what policies must name.
 	Principal string `json:"principal,omitempty"`
@@ -146,6 +170,9 @@ const MaxRequests = 12
 
 // Failed reports whether any check failed.
 func (r Report) Failed() bool { return r.Verdict == Fail }
+
+// Inconclusive reports whether the checks proved nothing either way.
+func (r Report) Inconclusive() bool { return r.Verdict == Inconclusive }
 
 // Check returns the check named name, if the report has it.
 func (r Report) Check(name string) (Check, bool) {

@@ -18,8 +18,8 @@ import (
 // It adds two rows: bucket and region.
 func (r *run) bucket(ctx context.Context) {
 	if r.noCreds {
-		r.add(Check{Name: CheckBucket, Status: Skip, Detail: skipNoCreds})
-		r.add(Check{Name: CheckRegion, Status: Skip, Detail: skipNoCreds})
+		r.add(Check{Name: CheckBucket, Status: Skip, Detail: r.noCredsWhy})
+		r.add(Check{Name: CheckRegion, Status: Skip, Detail: r.noCredsWhy})
 		return
 	}
 	r.spend()
@@ -52,9 +52,13 @@ func (r *run) bucket(ctx context.Context) {
 		}
 	}
 
+	nd, noAnswer := r.noAnswer("HeadBucket", err)
 	switch {
 	case err == nil:
+		r.bucketOK = true
 		r.add(Check{Name: CheckBucket, Status: Pass, Detail: fmt.Sprintf("s3://%s reachable (HeadBucket)", r.o.Bucket)})
+	case noAnswer:
+		r.add(noAnswerCheck(CheckBucket, nd))
 	case isCode(err, "NoSuchBucket", "NotFound") || diagnose.HTTPStatus(err) == http.StatusNotFound:
 		r.bucketMissing = true
 		d := diagnose.Classify(err, diagnose.Context{Operation: "HeadBucket", Bucket: r.o.Bucket, Region: r.region})
@@ -114,6 +118,9 @@ func (r *run) encryption(ctx context.Context) {
 		c.Status, c.Detail = Pass, "no default encryption configured"
 	default:
 		c.Status, c.Detail = Skip, unreadable("GetBucketEncryption", "s3:GetEncryptionConfiguration", "the bucket's default key and bucket-key setting are unknown", err)
+		if d, ok := r.noAnswer("GetBucketEncryption", err); ok {
+			c = noAnswerCheck(CheckEncryption, d)
+		}
 	}
 	r.add(c)
 }
@@ -123,10 +130,14 @@ func (r *run) encryption(ctx context.Context) {
 func (r *run) skipBucketCall() (why string, skip bool) {
 	switch {
 	case r.noCreds:
-		return skipNoCreds, true
+		return r.noCredsWhy, true
 	case r.bucketMissing:
 		return "not checked: the bucket does not exist", true
-	case !r.spend():
+	}
+	if why, down := r.downSkip("S3"); down {
+		return why, true
+	}
+	if !r.spend() {
 		return budgetSkip, true
 	}
 	return "", false
@@ -179,6 +190,9 @@ func (r *run) lifecycle(ctx context.Context) {
 		c.Status, c.Detail = Pass, "no lifecycle configuration: an interrupted upload kept for a resume stays (and is billed) until resumed or aborted"
 	default:
 		c.Status, c.Detail = Skip, unreadable("GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", "a rule ending kept uploads would go unnoticed", err)
+		if d, ok := r.noAnswer("GetBucketLifecycleConfiguration", err); ok {
+			c = noAnswerCheck(CheckLifecycle, d)
+		}
 	}
 	r.add(c)
 }

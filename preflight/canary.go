@@ -6,13 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/upload"
 )
 
 type cnOutcome int
@@ -21,6 +22,7 @@ const (
 	cnNotRun       cnOutcome = iota // skipped; the row says why
 	cnOK                            // every step allowed
 	cnCreateDenied                  // CreateMultipartUpload denied
+	cnHeaderDenied                  // denied with the upload's tags or ACL, allowed without: their permission is missing
 	cnPartDenied                    // CreateMultipartUpload allowed, UploadPart denied
 	cnFailed                        // another failure S3 explained (KMS key state, ...): FAIL
 	cnError                         // could not run (network, 5xx): SKIP
@@ -35,8 +37,13 @@ type canaryResult struct {
 	cleanup *Check // the abort failed: a row of its own after the canary's
 }
 
-// abortTimeout bounds the abort when the caller's context is gone.
-const abortTimeout = 30 * time.Second
+// abortTimeout bounds the abort of the canary upload; cancelledAbortTimeout
+// bounds it when the caller has cancelled (a Ctrl-C): still tried, so
+// nothing is left behind, but not waited on for long.
+const (
+	abortTimeout          = 30 * time.Second
+	cancelledAbortTimeout = 5 * time.Second
+)
 
 // canaryKey is a temporary key beside the target, so bucket-policy and
 // IAM conditions on the prefix apply to it as they will to the upload.
@@ -46,21 +53,26 @@ func canaryKey(key string) string {
 	return key + ".uploader-preflight-" + hex.EncodeToString(b[:])
 }
 
-// canary goes through S3 itself, with the upload's SSE headers: S3 calls
-// KMS as the requester exactly as the upload will (GenerateDataKey at
-// create, Decrypt at the part), through every bucket policy and SCP. Nothing
-// is written: the upload is always aborted.
+// canary goes through S3 itself, with the upload's own requests (built by
+// upload.Requests: encryption, ACL, tagging, storage class, metadata,
+// checksums): S3 checks every permission they need and calls KMS as the
+// requester exactly as it will for the upload (GenerateDataKey at create,
+// Decrypt at the part), through every bucket policy and SCP. Nothing is
+// written: the upload is always aborted.
 func (r *run) canary(ctx context.Context) {
 	c := Check{Name: CheckCanary}
+	why, down := r.downSkip("S3")
 	switch {
 	case !r.o.Canary:
 		c.Status, c.Detail = Skip, "turned off: S3 was not asked, so a key usable only through S3 (kms:ViaService) cannot be told from a missing permission"
 	case r.noCreds:
-		c.Status, c.Detail = Skip, skipNoCreds
+		c.Status, c.Detail = Skip, r.noCredsWhy
 	case r.bucketMissing:
 		c.Status, c.Detail = Skip, "not run: the bucket does not exist"
 	case r.keyBad:
 		c.Status, c.Detail = Skip, "not run: the key cannot be used (see key)"
+	case down:
+		c.Status, c.Detail = Skip, why
 	case r.requests+3 > MaxRequests:
 		c.Status, c.Detail = Skip, budgetSkip
 	default:
@@ -75,26 +87,20 @@ func (r *run) canary(ctx context.Context) {
 	}
 }
 
+// requests builds the upload's requests for the canary's temporary key.
+func (r *run) canaryRequests() upload.Requests {
+	in := r.o.Input
+	in.Bucket, in.Key, in.SSE = r.o.Bucket, r.cn.key, r.o.SSE
+	in.Body, in.Size, in.SourcePath, in.Stop = nil, 0, "", nil
+	return upload.New(nil, upload.Options{Checksum: r.o.Checksum, NoChecksum: r.o.NoChecksum}).Requests(in)
+}
+
 func (r *run) doCanary(ctx context.Context) Check {
 	c := Check{Name: CheckCanary}
 	r.cn.key = canaryKey(r.o.Key)
 	r.cn.part = r.o.Plan.Multipart
-	in := &s3.CreateMultipartUploadInput{Bucket: aws.String(r.o.Bucket), Key: aws.String(r.cn.key)}
-	// The same headers the upload sends: nothing added, so the bucket
-	// default applies where the upload leaves it to the bucket.
-	sse := r.o.SSE
-	if sse.Mode != "" {
-		in.ServerSideEncryption = s3types.ServerSideEncryption(sse.Mode)
-	}
-	if sse.KMSKeyID != "" {
-		in.SSEKMSKeyId = aws.String(sse.KMSKeyID)
-	}
-	if h := sse.ContextHeader(); h != "" {
-		in.SSEKMSEncryptionContext = aws.String(h)
-	}
-	if sse.BucketKey != nil {
-		in.BucketKeyEnabled = aws.Bool(*sse.BucketKey)
-	}
+	reqs := r.canaryRequests()
+	in := reqs.CreateMultipartUpload()
 	steps := "CreateMultipartUpload"
 	r.spend()
 	out, err := r.c.S3.CreateMultipartUpload(ctx, in, r.s3Opts()...)
@@ -102,34 +108,63 @@ func (r *run) doCanary(ctx context.Context) Check {
 		if ctx.Err() != nil {
 			return c
 		}
-		return r.canaryFailure("CreateMultipartUpload", err)
+		return r.canaryFailure(ctx, "CreateMultipartUpload", in, err)
 	}
 	uploadID := aws.ToString(out.UploadId)
 	if r.cn.part {
 		steps += ", UploadPart (1 byte)"
 		r.spend()
-		_, err = r.c.S3.UploadPart(ctx, &s3.UploadPartInput{
-			Bucket: aws.String(r.o.Bucket), Key: aws.String(r.cn.key), UploadId: aws.String(uploadID),
-			PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte{0}), ContentLength: aws.Int64(1),
-		}, r.s3Opts()...)
+		one := []byte{0}
+		_, err = r.c.S3.UploadPart(ctx, reqs.UploadPart(uploadID, 1, bytes.NewReader(one), 1, reqs.Checksum(one)), r.s3Opts()...)
 	}
 	r.abort(ctx, uploadID)
 	if err != nil {
 		if ctx.Err() != nil {
 			return c
 		}
-		return r.canaryFailure("UploadPart", err)
+		return r.canaryFailure(ctx, "UploadPart", in, err)
 	}
 	r.cn.outcome = cnOK
 	c.Status = Pass
-	c.Detail = fmt.Sprintf("%s allowed on %s with the upload's encryption headers; aborted, nothing written", steps, r.cn.key)
+	c.Detail = fmt.Sprintf("%s allowed on %s with the upload's headers (%s); aborted, nothing written", steps, r.cn.key, headerList(in))
 	return c
+}
+
+// headerList names the headers the canary sent beyond the bucket and key,
+// so the row says what was proved.
+func headerList(in *s3.CreateMultipartUploadInput) string {
+	var h []string
+	if in.ServerSideEncryption != "" {
+		h = append(h, "encryption "+string(in.ServerSideEncryption))
+	} else {
+		h = append(h, "the bucket's default encryption")
+	}
+	if in.ACL != "" {
+		h = append(h, "ACL "+string(in.ACL))
+	}
+	if in.Tagging != nil {
+		h = append(h, "tags")
+	}
+	if in.StorageClass != "" {
+		h = append(h, "storage class "+string(in.StorageClass))
+	}
+	if len(in.Metadata) > 0 {
+		h = append(h, "metadata")
+	}
+	if in.ChecksumAlgorithm != "" {
+		h = append(h, "checksum "+string(in.ChecksumAlgorithm))
+	}
+	return strings.Join(h, ", ")
 }
 
 // abort ends the canary upload even when ctx is cancelled: a forgotten
 // upload is billed until a lifecycle rule or someone removes it.
 func (r *run) abort(ctx context.Context, uploadID string) {
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	timeout := abortTimeout
+	if ctx.Err() != nil {
+		timeout = cancelledAbortTimeout
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	r.requests++ // never skipped for the budget: Run keeps room for it
 	_, err := r.c.S3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
@@ -145,12 +180,14 @@ func (r *run) abort(ctx context.Context, uploadID string) {
 
 // canaryFailure records a failed canary step; a denial's row is settled by
 // reconcile, which knows what the round trip proved.
-func (r *run) canaryFailure(op string, err error) Check {
+func (r *run) canaryFailure(ctx context.Context, op string, in *s3.CreateMultipartUploadInput, err error) Check {
 	c := Check{Name: CheckCanary, Operation: op}
 	r.cn.err = err
 	if diagnose.IsAccessDenied(err) {
 		if op == "UploadPart" {
 			r.cn.outcome = cnPartDenied
+		} else if hc, ok := r.headerDenied(ctx, in, err); ok {
+			return hc
 		} else {
 			r.cn.outcome = cnCreateDenied
 		}
@@ -160,10 +197,17 @@ func (r *run) canaryFailure(op string, err error) Check {
 	}
 	dc := r.diagContext(op)
 	dc.MultipartCreated = op == "UploadPart"
+	dc.Tagging, dc.ACL = in.Tagging != nil, in.ACL != ""
 	d := diagnose.Classify(err, dc)
+	if nd, ok := r.noAnswer(op, err); ok && nd.Code == diagnose.EndpointUnreachable {
+		r.cn.outcome = cnError
+		c = noAnswerCheck(CheckCanary, nd)
+		c.Operation = op
+		return c
+	}
 	switch {
 	case d == nil:
-		// Not a verdict on the upload (network, 5xx after retries).
+		// Not a verdict on the upload (5xx after retries).
 		r.cn.outcome = cnError
 		c.Status = Skip
 		c.Detail = fmt.Sprintf("could not complete the canary: %s", evidence(op, err))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	smithy "github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
@@ -14,6 +15,13 @@ import (
 // id, which is what AWS support asks for; the SDK's text when there was no
 // response.
 func evidence(op string, err error) string {
+	return op + ": " + evidenceOf(err)
+}
+
+// evidenceOf is evidence without the operation's name. A failure without
+// an answer is said in a few words ("cannot reach ... (S3): connection
+// refused"), never as the SDK's whole chain.
+func evidenceOf(err error) string {
 	status, code, id := diagnose.HTTPStatus(err), diagnose.ErrorCode(err), diagnose.RequestID(err)
 	var parts []string
 	switch {
@@ -24,12 +32,22 @@ func evidence(op string, err error) string {
 	case code != "":
 		parts = append(parts, code)
 	default:
-		parts = append(parts, firstLine(err.Error()))
+		parts = append(parts, withoutOperation(err))
 	}
 	if id != "" {
 		parts = append(parts, "request id "+id)
 	}
-	return op + ": " + strings.Join(parts, ", ")
+	return strings.Join(parts, ", ")
+}
+
+// withoutOperation is diagnose.Describe without its leading "Op: ".
+func withoutOperation(err error) string {
+	s := diagnose.Describe(err)
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) {
+		s = strings.TrimPrefix(s, oe.OperationName+": ")
+	}
+	return s
 }
 
 // baseCode drops S3's "KMS." prefix so relayed and direct KMS errors compare

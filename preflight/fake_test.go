@@ -2,12 +2,19 @@ package preflight
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"sync"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
@@ -52,6 +59,7 @@ type fake struct {
 	gdkIn        *kms.GenerateDataKeyInput
 	decIn        *kms.DecryptInput
 	createIn     *s3.CreateMultipartUploadInput
+	creates      []*s3.CreateMultipartUploadInput // every one, in order
 	partIn       *s3.UploadPartInput
 	abortIn      *s3.AbortMultipartUploadInput
 	abortCtxErr  error // ctx.Err() seen by AbortMultipartUpload
@@ -145,6 +153,7 @@ func (f *fake) GetBucketLifecycleConfiguration(_ context.Context, _ *s3.GetBucke
 
 func (f *fake) CreateMultipartUpload(_ context.Context, in *s3.CreateMultipartUploadInput, fns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
 	f.createIn = in
+	f.creates = append(f.creates, in)
 	if err := f.record("S3.CreateMultipartUpload", f.s3Region(fns)); err != nil {
 		return nil, err
 	}
@@ -240,4 +249,16 @@ func kmsDenied(op string) error {
 // noCredentials is how the SDK fails when the chain finds nothing.
 func noCredentials(service, op string) error {
 	return &smithy.OperationError{ServiceID: service, OperationName: op, Err: fmt.Errorf("get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found")}
+}
+
+// refusedErr is the SDK's chain for a connection refused at endpoint.
+func refusedErr(service, op, endpoint string) error {
+	return &smithy.OperationError{ServiceID: service, OperationName: op, Err: &retry.MaxAttemptsError{Attempt: 3,
+		Err: &smithyhttp.RequestSendError{Err: &url.Error{Op: "Post", URL: endpoint + "/x", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}}}}}
+}
+
+// untrustedErr is the SDK's chain for a certificate signed by an unknown CA.
+func untrustedErr(service, op, endpoint string) error {
+	return &smithy.OperationError{ServiceID: service, OperationName: op, Err: &smithyhttp.RequestSendError{
+		Err: &url.Error{Op: "Post", URL: endpoint + "/x", Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}}}
 }

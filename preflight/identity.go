@@ -21,12 +21,18 @@ func (r *run) identity(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if d, ok := r.noAnswer("GetCallerIdentity", err); ok {
+			c := noAnswerCheck(CheckIdentity, d)
+			c.Detail += "; remedies use a placeholder for the principal"
+			r.add(c)
+			return
+		}
 		d := diagnose.Classify(err, diagnose.Context{Operation: "GetCallerIdentity"})
-		if d != nil && (d.Code == diagnose.CredentialsMissing || d.Code == diagnose.CredentialsExpired) {
+		if d != nil && rejectsEveryRequest[d.Code] != "" {
 			// Nothing else can succeed: say it once here, skip the rest.
-			r.noCreds = true
+			r.noCreds, r.noCredsWhy = true, "not checked: "+rejectsEveryRequest[d.Code]+" (see identity)"
 			r.add(Check{Name: CheckIdentity, Status: Fail, Code: d.Code,
-				Detail: evidence("GetCallerIdentity", err), Remedy: d.Remedy})
+				Detail: d.Summary() + " (" + evidence("GetCallerIdentity", err) + ")", Remedy: d.Remedy})
 			return
 		}
 		r.add(Check{Name: CheckIdentity, Status: Skip,
@@ -46,6 +52,11 @@ func (r *run) identity(ctx context.Context) {
 	r.add(Check{Name: CheckIdentity, Status: Pass, Detail: detail})
 }
 
-// skipNoCreds is the detail of every check after an identity failure for
-// want of credentials.
-const skipNoCreds = "not checked: no usable AWS credentials (see identity)"
+// rejectsEveryRequest are the identity failures no other request can get
+// past, with the words the skipped checks say.
+var rejectsEveryRequest = map[diagnose.Code]string{
+	diagnose.CredentialsMissing: "no usable AWS credentials",
+	diagnose.CredentialsExpired: "the AWS credentials have expired",
+	diagnose.CredentialsInvalid: "the AWS credentials were rejected",
+	diagnose.ClockSkewed:        "this machine's clock is too far off for any signed request",
+}

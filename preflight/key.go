@@ -68,7 +68,7 @@ func (r *run) key(ctx context.Context) {
 		}
 		c.Status = Skip
 	case r.noCreds:
-		c.Status, c.Detail = Skip, skipNoCreds
+		c.Status, c.Detail = Skip, r.noCredsWhy
 	default:
 		c = r.describeKey(ctx)
 	}
@@ -89,6 +89,10 @@ func (r *run) describeKey(ctx context.Context) Check {
 	}
 	if reg := arnRegion(id); reg != "" && r.regionKnown && reg != r.region {
 		return r.wrongRegion(id, reg)
+	}
+	if why, down := r.downSkip("KMS"); down {
+		c.Status, c.Detail = Skip, why+"; the canary tests the key through S3"
+		return c
 	}
 	if !r.spend() {
 		c.Status, c.Detail = Skip, budgetSkip
@@ -114,6 +118,10 @@ func (r *run) describeKey(ctx context.Context) Check {
 			c.Detail = fmt.Sprintf("DescribeKey denied (it needs kms:DescribeKey), so the key's state, spec and region were not checked; the round trip and canary use %s as given (%s)", id, evidence("DescribeKey", err))
 		default:
 			c.Status, c.Detail = Skip, "could not describe "+id+": "+evidence("DescribeKey", err)
+			if d, ok := r.noAnswer("DescribeKey", err); ok {
+				c = noAnswerCheck(CheckKey, d)
+				c.Detail += "; the canary tests the key through S3"
+			}
 		}
 		return c
 	}

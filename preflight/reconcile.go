@@ -16,13 +16,15 @@ import (
 //     policy, SCP, s3:PutObject): FAIL, KMS is not blamed;
 //   - both denied: the permission is missing: FAIL with both statements;
 //   - a single-request plan needs no kms:Decrypt: its denial is a WARN that
-//     names the risk for bigger files.
+//     names the risk for bigger files;
+//   - canary denied with the upload's tags or ACL, allowed without: the
+//     header's permission (s3:PutObjectTagging, s3:PutObjectAcl): FAIL.
 //
 // It makes no request.
 func (r *run) reconcile(context.Context) {
 	rt, cn := r.rt.outcome, r.cn.outcome
 	need := r.o.Plan.Multipart
-	createOK := cn == cnOK || cn == cnPartDenied
+	createOK := cn == cnOK || cn == cnPartDenied || cn == cnHeaderDenied
 	partOK := cn == cnOK && r.cn.part
 	canaryRan := cn != cnNotRun && cn != cnError
 
@@ -62,6 +64,10 @@ func (r *run) reconcile(context.Context) {
 	var rec Check
 	rec.Name = CheckReconcile
 	switch {
+	case cn == cnHeaderDenied:
+		// The canary's row says it all: the header's permission.
+		rec = Check{Name: CheckReconcile, Status: Fail, Code: crow.Code, Remedy: crow.Remedy,
+			Detail: "S3 allows the upload without its tags or ACL and refuses it with them: the permission those headers need is missing, not s3:PutObject or KMS"}
 	case cn == cnCreateDenied && (rt == rtOK || rt == rtDecryptDenied || (!r.kms && !r.sseUnknown)):
 		r.s3Side(crow, "CreateMultipartUpload")
 		if r.kms {
@@ -114,6 +120,8 @@ func (r *run) reconcile(context.Context) {
 		rec = Check{Name: CheckReconcile, Status: Pass, Detail: "S3 allows this single-request upload; kms:Decrypt, needed only for multipart, is missing (see round trip)"}
 	case (rt == rtNotRun || rt == rtError) && cn == cnOK:
 		rec = Check{Name: CheckReconcile, Status: Pass, Detail: "no direct round trip; the S3 canary, which goes through KMS as the upload will, allows it"}
+	case !canaryRan && (rt == rtNotRun || rt == rtError):
+		rec = Check{Name: CheckReconcile, Status: Skip, Detail: "neither the round trip nor the canary ran: nothing to reconcile"}
 	case !canaryRan:
 		rec = Check{Name: CheckReconcile, Status: Skip, Detail: "the canary did not run: the round trip alone decides"}
 	default:

@@ -56,7 +56,7 @@ func (r *run) roundTrip(ctx context.Context) {
 	case !r.kms || r.sseUnknown:
 		c.Status, c.Detail = Skip, "not SSE-KMS, or the key is unknown (see key)"
 	case r.noCreds:
-		c.Status, c.Detail = Skip, skipNoCreds
+		c.Status, c.Detail = Skip, r.noCredsWhy
 	case r.keyBad:
 		c.Status, c.Detail = Skip, "not run: the key cannot be used (see key)"
 	case r.awsManaged || r.keyID == awsS3Alias:
@@ -64,6 +64,8 @@ func (r *run) roundTrip(ctx context.Context) {
 		// and kms:CallerAccount): a direct call is always denied and would
 		// prove nothing. The canary goes through S3.
 		c.Status, c.Detail = Skip, "AWS managed key: usable only through S3 (kms:ViaService), so a direct round trip proves nothing; the canary checks it"
+	case r.down["KMS"] != nil:
+		c.Status, c.Detail = Skip, "not run: "+netLine(r.down["KMS"])+" (see key); the canary tests KMS through S3"
 	case r.requests+2 > MaxRequests:
 		c.Status, c.Detail = Skip, budgetSkip
 	default:
@@ -135,8 +137,9 @@ func (r *run) rtFailure(op string, err error, ecText string) Check {
 		r.rt.outcome = rtDecryptDenied
 		c.Status, c.Code = Fail, diagnose.MissingKMSDecrypt
 		c.Detail = fmt.Sprintf("kms:GenerateDataKey allowed, kms:Decrypt denied for %s on %s with context %s (%s)", orDash(r.principal), r.keyARN, ecText, evidence(op, err))
-	case d != nil && d.Code != diagnose.KMSThrottled:
-		// Key state, key not found, credentials: a verdict of its own.
+	case d != nil && !d.Code.Transient() && d.Code != diagnose.TLSUntrusted:
+		// Key state, key not found, credentials: a verdict of its own. (An
+		// untrusted KMS endpoint is not: the upload never calls KMS itself.)
 		r.rt.outcome = rtFailed
 		c.Status, c.Code = Fail, d.Code
 		c.Detail = fmt.Sprintf("%s failed on %s (%s)", op, r.keyARN, evidence(op, err))
@@ -144,6 +147,9 @@ func (r *run) rtFailure(op string, err error, ecText string) Check {
 		r.rt.outcome = rtError
 		c.Status = Skip
 		c.Detail = fmt.Sprintf("could not complete the round trip: %s", evidence(op, err))
+		if nd, ok := r.noAnswer(op, err); ok {
+			c.Code = nd.Code
+		}
 	}
 	if d != nil {
 		c.Remedy = d.Remedy

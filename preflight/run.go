@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/uploader-dev/uploader/internal/diagnose"
 )
 
 // run is the state one Run builds up; each check reads what the earlier ones
@@ -23,10 +25,17 @@ type run struct {
 	sessionARN string // as STS said it
 	account    string
 	partition  string
-	noCreds    bool // no request can succeed: skip the rest
+	noCreds    bool   // no request can succeed: skip the rest
+	noCredsWhy string // the SKIP detail that says so
+
+	// down holds, by service ("S3", "KMS", "STS"), the diagnosis of a call
+	// that got no answer (unreachable, untrusted certificate): later calls
+	// to that service are not sent.
+	down map[string]*diagnose.Diagnosis
 
 	// bucket
 	bucketMissing bool
+	bucketOK      bool   // HeadBucket answered 200
 	region        string // the bucket's region when known, else the client's
 	regionKnown   bool   // S3 said where the bucket is
 	override      string // region to send the remaining calls to ("" = the client's)
@@ -62,7 +71,7 @@ func Run(ctx context.Context, c Clients, o Options) (Report, error) {
 	if o.Bucket == "" || o.Key == "" {
 		return Report{}, errors.New("preflight: Options needs Bucket and Key")
 	}
-	r := &run{c: c, o: o, region: o.Region, partition: "aws"}
+	r := &run{c: c, o: o, region: o.Region, partition: "aws", down: map[string]*diagnose.Diagnosis{}}
 	steps := []func(context.Context){
 		r.identity,
 		r.source,
@@ -98,13 +107,17 @@ func (r *run) finish() Report {
 	}
 	rep.BucketKey = r.kms && r.bucketKey
 	rep.Requests = r.requests
-	rep.Verdict = verdict(rep.Checks)
+	rep.Verdict = worst(rep.Checks)
+	if rep.Verdict != Fail && !r.proved() {
+		rep.Verdict = Inconclusive
+		rep.Reason, rep.ReasonCode = r.inconclusive()
+	}
 	return rep
 }
 
-// verdict is the worst status; SKIP is not a verdict on the upload (a check
+// worst is the worst status; SKIP is not a verdict on the upload (a check
 // that could not run says so in its row) and does not count.
-func verdict(cs []Check) Status {
+func worst(cs []Check) Status {
 	v := Pass
 	for _, c := range cs {
 		switch c.Status {

@@ -2,10 +2,12 @@ package preflight
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/internal/source"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -21,19 +23,20 @@ func (r *run) source(context.Context) {
 		r.add(Check{Name: CheckSource, Status: Pass, Detail: "standard input; " + planText(p, r.o.Concurrency, true)})
 		return
 	}
-	fi, err := os.Stat(r.o.Source)
-	if err != nil {
-		r.add(Check{Name: CheckSource, Status: Fail, Detail: err.Error(), Remedy: "Check the path: the file must exist and be readable by this user."})
+	// source.Open never blocks: a FIFO given as the source is refused
+	// before it is opened (open would wait for a writer).
+	f, fi, err := source.Open(r.o.Source)
+	var nr *source.NotRegularError
+	switch {
+	case errors.As(err, &nr):
+		r.add(Check{Name: CheckSource, Status: Fail, Detail: fmt.Sprintf("%s is a %s, not a regular file", r.o.Source, nr.Kind),
+			Remedy: "Upload a regular file; for a pipe, socket or device, read it from standard input (-)."})
 		return
-	}
-	if !fi.Mode().IsRegular() {
-		r.add(Check{Name: CheckSource, Status: Fail, Detail: fmt.Sprintf("%s is not a regular file (%s)", r.o.Source, fi.Mode().Type()),
-			Remedy: "Upload a regular file; for a pipe or device, read it from standard input (-)."})
-		return
-	}
-	f, err := os.Open(r.o.Source)
-	if err != nil {
+	case errors.Is(err, os.ErrPermission):
 		r.add(Check{Name: CheckSource, Status: Fail, Detail: err.Error(), Remedy: "Make the file readable by this user."})
+		return
+	case err != nil:
+		r.add(Check{Name: CheckSource, Status: Fail, Detail: err.Error(), Remedy: "Check the path: the file must exist and be readable by this user."})
 		return
 	}
 	f.Close()

@@ -56,7 +56,8 @@ func (s *session) diagContext(op string, part int32) diagnose.Context {
 		SSE: sse, Key: key, Principal: principal,
 		Bucket: s.in.Bucket, ObjectKey: s.in.Key, Region: info.Region,
 		UploadID: s.uploadID, MultipartCreated: s.created,
-		Hint: info.Hint,
+		Hint:    info.Hint,
+		Tagging: s.in.Tagging != "", ACL: s.in.ACL != "",
 	}
 }
 
@@ -105,10 +106,4 @@ func (s *session) lookupPrincipal(ctx context.Context) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.info.Principal != ""
-}
-
-// transientCode reports a diagnosis whose cause passes on its own: the
-// upload is kept for a rerun rather than called a permission problem.
-func transientCode(c diagnose.Code) bool {
-	return c == diagnose.KMSThrottled
 }

@@ -39,6 +39,11 @@ const (
 	WrongRegion               = diagnose.WrongRegion
 	CredentialsMissing        = diagnose.CredentialsMissing
 	CredentialsExpired        = diagnose.CredentialsExpired
+	CredentialsInvalid        = diagnose.CredentialsInvalid
+	ClockSkewed               = diagnose.ClockSkewed
+	EndpointUnreachable       = diagnose.EndpointUnreachable
+	TLSUntrusted              = diagnose.TLSUntrusted
+	ACLNotSupported           = diagnose.ACLNotSupported
 )
 
 // Journals is a folder of resume journals (Options.Journals), from

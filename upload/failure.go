@@ -42,7 +42,7 @@ func rankOf(err error, d *diagnose.Diagnosis) int {
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return rankCancelled
-	case d != nil && transientCode(d.Code), d == nil && diagnose.IsTransient(err):
+	case d != nil && d.Transient(), d == nil && diagnose.IsTransient(err):
 		return rankTransient
 	}
 	return rankPermanent
@@ -107,7 +107,7 @@ func (g stopGuard) IsErrorRetryable(err error) bool {
 	if f.stopping.Load() {
 		return false
 	}
-	if d := diagnose.Classify(err, g.s.diagContext(g.op, g.part)); d != nil && !transientCode(d.Code) {
+	if d := diagnose.Classify(err, g.s.diagContext(g.op, g.part)); d != nil && !d.Transient() {
 		f.stop(g.s, err, g.op, g.part)
 		return false
 	}

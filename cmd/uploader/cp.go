@@ -156,4 +156,7 @@ type cpJob struct {
 	input   upload.Input
 	opts    upload.Options
 	plan    upload.Plan
+	// notes are said before anything is sent (e.g. a part size the plan
+	// could not use), and added to the JSON result's notes.
+	notes []string
 }

@@ -11,12 +11,16 @@ import (
 )
 
 // cpPreflight runs the checks before cp sends data. A FAIL stops cp with
-// exit 3 before any data moves; WARNs are shown and the upload goes on.
+// exit 3 before any data moves, an INCONCLUSIVE verdict (nothing proved,
+// e.g. the endpoint unreachable) with exit 5; WARNs are shown and the
+// upload goes on.
 func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob, events *jsonEvents) (preflight.Report, error) {
 	po := preflight.Options{
 		Bucket: job.target.Bucket, Key: job.target.Key,
 		SSE: job.input.SSE, Plan: job.plan, Concurrency: job.opts.Concurrency,
 		Canary: true, Region: cfg.Region, Source: job.absPath,
+		// The canary sends the upload's own requests, every header.
+		Input: job.input, Checksum: job.opts.Checksum, NoChecksum: job.opts.NoChecksum,
 	}
 	if job.src == "-" {
 		po.Source = "-" // a stream: its parts are buffered, not read in place
@@ -26,8 +30,9 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 		emit = events.emit
 	}
 	rep, d, err := checkBeforeUpload(intr, g, cfg, po, job.target.String(), emit)
-	if d != nil && events != nil {
-		events.result(resultEvent{Status: "failed", ExitCode: ExitDiagnosed, Error: err.Error(), Diagnosis: d})
+	var reported *exitError
+	if events != nil && errors.As(err, &reported) && reported.reported {
+		events.result(resultEvent{Status: "failed", ExitCode: reported.code, Error: err.Error(), Diagnosis: d})
 	}
 	return rep, err
 }
@@ -36,7 +41,8 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 // then describes the set's largest file, under its prefix). It emits the
 // preflight event when emit is set, and prints the verdict. On a FAIL it
 // returns exit 3 (already reported on stderr) with the first failure as a
-// diagnosis, for the caller's last JSON line.
+// diagnosis, for the caller's last JSON line; on an INCONCLUSIVE verdict,
+// exit 5 with its reason as the diagnosis when it has a code.
 func checkBeforeUpload(intr *interrupter, g *globalOptions, cfg aws.Config, po preflight.Options, target string, emit func(any)) (preflight.Report, *diagnose.Diagnosis, error) {
 	// Preflight sends no data: the first signal stops it at once.
 	ctx, cancel := intr.stopContext()
@@ -44,7 +50,7 @@ func checkBeforeUpload(intr *interrupter, g *globalOptions, cfg aws.Config, po p
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
 		if sig := intr.signal(); sig != nil {
-			return rep, nil, &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s during the preflight: %w", signalName(sig), err)}
+			return rep, nil, &exitError{code: signalExit(sig), err: &interruptError{text: fmt.Sprintf("interrupted by %s during the preflight: nothing was uploaded", signalName(sig)), err: err}}
 		}
 		return rep, nil, err
 	}
@@ -52,6 +58,11 @@ func checkBeforeUpload(intr *interrupter, g *globalOptions, cfg aws.Config, po p
 		emit(preflightEvent{Event: "preflight", Report: rep})
 	}
 	switch {
+	case rep.Inconclusive():
+		err := errors.New("preflight inconclusive: " + rep.Reason)
+		fmt.Fprintf(g.stderr, "uploader: preflight of %s proved nothing, so nothing was uploaded: %s\n", target, rep.Reason)
+		g.infof("  (run again when that is fixed; `uploader preflight` shows every check; --no-preflight uploads without them)\n")
+		return rep, inconclusiveDiagnosis(rep), &exitError{code: ExitInconclusive, err: err, reported: true}
 	case rep.Failed():
 		fmt.Fprintf(g.stderr, "preflight of %s failed; nothing was uploaded:\n", target)
 		renderReport(g.stderr, rep)
@@ -91,4 +102,14 @@ func firstFailure(rep preflight.Report) *diagnose.Diagnosis {
 		}
 	}
 	return d
+}
+
+// inconclusiveDiagnosis is the reason an INCONCLUSIVE preflight proved
+// nothing, for --json, when it has a code (endpoint_unreachable, ...).
+func inconclusiveDiagnosis(rep preflight.Report) *diagnose.Diagnosis {
+	if rep.ReasonCode == "" {
+		return nil
+	}
+	return &diagnose.Diagnosis{Code: rep.ReasonCode, Operation: "preflight", Principal: rep.Principal, Key: rep.KeyARN,
+		Message: "The preflight proved nothing, so nothing was uploaded: " + rep.Reason + "."}
 }

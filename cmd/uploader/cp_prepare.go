@@ -14,6 +14,7 @@ import (
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/s3url"
 	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/internal/source"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -43,7 +44,7 @@ func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst strin
 		if fi, err := os.Stat(src); err == nil && fi.IsDir() {
 			return nil, nil, usagef(fmt.Errorf("source %s is a directory: add --recursive to upload the files in it (or send one archive: tar c %s | uploader cp - s3://BUCKET/KEY)", src, shellQuote(src)))
 		}
-		f, fi, err := openSource(src)
+		f, fi, err := openSource(src, fmt.Sprintf("uploader cp - %s < %s", shellQuote(dst), shellQuote(src)))
 		if err != nil {
 			return nil, nil, usagef(err)
 		}
@@ -59,6 +60,16 @@ func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst strin
 		cleanup()
 		return nil, nil, usagef(err)
 	}
+	if src != "-" { // a stream is never journaled
+		if err := checkStateDir(job.opts.Journals.Dir(), cmd.Flags().Changed("state-dir")); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	}
+	asked, from := job.opts.PartSize, "--part-size"
+	if !cmd.Flags().Changed("part-size") {
+		from = "multipart_chunksize (profile)"
+	}
 	if err := o.streamPartSize(job); err != nil {
 		cleanup()
 		return nil, nil, err
@@ -66,6 +77,10 @@ func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst strin
 	if job.plan, err = upload.MakePlan(job.size, upload.PlanOptions{Threshold: job.opts.Threshold, PartSize: job.opts.PartSize}); err != nil {
 		cleanup()
 		return nil, nil, err
+	}
+	expected, _ := size.Parse(o.expectedSize) // validated by streamPartSize
+	if n := partSizeNote(asked, from, job.plan, expected); n != "" {
+		job.notes = append(job.notes, n)
 	}
 	job.input = input
 	job.input.Bucket, job.input.Key = job.target.Bucket, job.target.Key
@@ -217,29 +232,23 @@ func parseRate(s string) (int64, error) {
 	return n, nil
 }
 
-// openSource opens a regular, readable file.
-func openSource(path string) (*os.File, os.FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, nil, fmt.Errorf("source %s does not exist: check the path", path)
-		case errors.Is(err, os.ErrPermission):
-			return nil, nil, fmt.Errorf("source %s is not readable: check its permissions", path)
-		}
-		return nil, nil, fmt.Errorf("source %s: %v", path, err)
+// openSource opens a regular, readable file, never blocking: a FIFO,
+// socket or device is refused before it is opened (opening a FIFO waits
+// for a writer), with the command that reads it as a stream instead.
+func openSource(path, streamCmd string) (*os.File, os.FileInfo, error) {
+	f, fi, err := source.Open(path)
+	var nr *source.NotRegularError
+	switch {
+	case err == nil:
+		return f, fi, nil
+	case errors.Is(err, os.ErrNotExist):
+		return nil, nil, fmt.Errorf("source %s does not exist: check the path", path)
+	case errors.Is(err, os.ErrPermission):
+		return nil, nil, fmt.Errorf("source %s is not readable: check its permissions", path)
+	case errors.As(err, &nr) && !nr.Stream():
+		return nil, nil, fmt.Errorf("source %s is a directory: upload a file (e.g. tar c DIR | uploader cp - s3://BUCKET/KEY)", path)
+	case errors.As(err, &nr):
+		return nil, nil, fmt.Errorf("source %s is a %s, not a regular file: read it as a stream from standard input: %s", path, nr.Kind, streamCmd)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("source %s: %v", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		if fi.IsDir() {
-			return nil, nil, fmt.Errorf("source %s is a directory: upload a file (e.g. tar c DIR | uploader cp - s3://BUCKET/KEY)", path)
-		}
-		return nil, nil, fmt.Errorf("source %s is not a regular file: use - to read a stream from stdin", path)
-	}
-	return f, fi, nil
+	return nil, nil, fmt.Errorf("source %s: %v", path, err)
 }

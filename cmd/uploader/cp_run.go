@@ -25,6 +25,9 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		return err
 	}
 	defer cleanup()
+	for _, n := range job.notes {
+		g.infof("note: %s\n", n)
+	}
 	if o.dryrun {
 		return printDryrun(g, o, job)
 	}
@@ -38,9 +41,21 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	defer intr.close()
 	ctx := intr.ctx
 	job.input.Stop = intr.Stop
+	if job.src == "-" {
+		stdin, restore := interruptibleStdin(intr.Stop)
+		defer restore()
+		job.body, job.input.Body = stdin, stdin
+	}
 
-	cfg, err := g.awsConfig(ctx, o.retries+1, job.opts.Concurrency+2)
+	// Loading may wait (IMDS for the region, an SSO or process provider):
+	// the first signal ends it, nothing having been sent.
+	lctx, lcancel := intr.stopContext()
+	cfg, err := g.awsConfig(lctx, o.retries+1, job.opts.Concurrency+2)
+	lcancel()
 	if err != nil {
+		if sig := intr.signal(); sig != nil {
+			return &exitError{code: signalExit(sig), err: &interruptError{text: fmt.Sprintf("interrupted by %s while loading the AWS configuration: nothing was uploaded", signalName(sig)), err: err}}
+		}
 		return usagef(err)
 	}
 	o.settleChecksums(&cfg, &job.opts)
@@ -87,7 +102,9 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	}
 	elapsed := time.Since(start)
 	if events != nil {
-		events.result(okResult(res))
+		ok := okResult(res)
+		ok.Notes = append(job.notes, res.Notes...)
+		events.result(ok)
 	}
 	sent := res.Size - res.Resumed
 	g.infof("uploaded %s to s3://%s/%s: %s in %s (%s/s)%s%s%s\n", job.displaySource(), res.Bucket, res.Key,
@@ -185,11 +202,13 @@ func rate(n int64, d time.Duration) int64 {
 
 // cpFailure gives an upload error its exit code: the signal's when the
 // user interrupted it; 4 when it failed transiently after the retries (a
-// kept file upload resumes on a rerun; stdin's was aborted) or when the
-// credentials expired while data was moving; the usual mapping otherwise.
+// kept file upload resumes on a rerun; stdin's was aborted), including a
+// transient diagnosis (Diagnosis.Transient: throttled, unreachable,
+// credentials that expired while data was moving); the usual mapping
+// otherwise.
 func cpFailure(intr *interrupter, err error) error {
 	if sig := intr.signal(); sig != nil {
-		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s: %w", signalName(sig), err)}
+		return &exitError{code: signalExit(sig), err: &interruptError{text: intr.interruptedText(), err: err}}
 	}
 	var ue *upload.Error
 	if !errors.As(err, &ue) {
@@ -198,9 +217,16 @@ func cpFailure(intr *interrupter, err error) error {
 	var d *upload.Diagnosis
 	switch {
 	case errors.As(err, &d):
-		if d.Code == upload.CredentialsExpired && ue.UploadID != "" {
+		if d.UploadID == "" && ue.UploadID != "" {
+			// Transient asks whether a multipart upload was under way.
+			withID := *d
+			withID.UploadID = ue.UploadID
+			d = &withID
+		}
+		if d.Transient() {
 			return &exitError{code: ExitTransient, err: err}
 		}
+		return &exitError{code: ExitDiagnosed, err: err}
 	case diagnose.IsTransient(err):
 		return &exitError{code: ExitTransient, err: err}
 	}

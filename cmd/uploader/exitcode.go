@@ -10,13 +10,14 @@ import (
 
 // Exit codes: the contract scripts depend on. README lists them.
 const (
-	ExitOK          = 0   // done
-	ExitFailed      = 1   // failed, not otherwise classified
-	ExitUsage       = 2   // usage or bad input; no request was sent
-	ExitDiagnosed   = 3   // permission, credential, bucket or KMS key problem diagnosed
-	ExitTransient   = 4   // transient failure after retries; a file upload was kept
-	ExitInterrupted = 130 // SIGINT
-	ExitTerminated  = 143 // SIGTERM
+	ExitOK           = 0   // done
+	ExitFailed       = 1   // failed, not otherwise classified
+	ExitUsage        = 2   // usage or bad input; no request was sent
+	ExitDiagnosed    = 3   // permission, credential, bucket or KMS key problem diagnosed
+	ExitTransient    = 4   // transient failure after retries; a file upload was kept
+	ExitInconclusive = 5   // the preflight proved nothing either way; nothing was sent
+	ExitInterrupted  = 130 // SIGINT
+	ExitTerminated   = 143 // SIGTERM
 )
 
 // usageError is bad input found before any request.
@@ -50,6 +51,9 @@ func exitCode(err error) int {
 	}
 	var d *diagnose.Diagnosis
 	if errors.As(err, &d) {
+		if d.Transient() { // throttled, unreachable: a rerun may succeed as is
+			return ExitTransient
+		}
 		return ExitDiagnosed
 	}
 	return ExitFailed
@@ -60,9 +64,16 @@ func isReported(err error) bool {
 	return errors.As(err, &ee) && ee.reported
 }
 
-// oneLine keeps the first line of an error for the "uploader: ..." summary.
+// oneLine is an error as the "uploader: ..." summary line: one line, a
+// diagnosis as its summary, an SDK error as what happened to the request
+// (diagnose.Describe), never the SDK's whole chain, which --debug and the
+// JSON error field carry.
 func oneLine(err error) string {
-	s := err.Error()
+	var ie *interruptError
+	if errors.As(err, &ie) {
+		return ie.text
+	}
+	s := diagnose.Describe(err)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}

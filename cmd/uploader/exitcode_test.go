@@ -33,6 +33,13 @@ func TestExitCodes(t *testing.T) {
 		{"transient, single request", &upload.Error{Op: "PutObject", Err: reset}, nil, ExitTransient},
 		{"credentials expired mid-upload", &upload.Error{UploadID: "u", Kept: true, Err: expired}, nil, ExitTransient},
 		{"credentials expired before any upload", &upload.Error{Err: expired}, nil, ExitDiagnosed},
+		{"endpoint unreachable, kept", &upload.Error{UploadID: "u", Kept: true, Err: &upload.Diagnosis{Code: upload.EndpointUnreachable}}, nil, ExitTransient},
+		{"endpoint unreachable, bare", &upload.Diagnosis{Code: upload.EndpointUnreachable}, nil, ExitTransient},
+		{"KMS throttled after retries", &upload.Error{UploadID: "u", Kept: true, Err: &upload.Diagnosis{Code: upload.KMSThrottled}}, nil, ExitTransient},
+		{"certificate untrusted", &upload.Error{Err: &upload.Diagnosis{Code: upload.TLSUntrusted}}, nil, ExitDiagnosed},
+		{"credentials invalid", &upload.Error{UploadID: "u", Kept: true, Err: &upload.Diagnosis{Code: upload.CredentialsInvalid}}, nil, ExitDiagnosed},
+		{"clock skewed", &upload.Diagnosis{Code: upload.ClockSkewed}, nil, ExitDiagnosed},
+		{"preflight inconclusive", &exitError{code: ExitInconclusive, err: errors.New("preflight inconclusive")}, nil, ExitInconclusive},
 		{"source changed", &upload.Error{UploadID: "u", Aborted: true, Err: &upload.SourceChangedError{Path: "p", Why: "w"}}, nil, ExitFailed},
 		{"encryption not applied", &upload.EncryptionError{Bucket: "b", Key: "k"}, nil, ExitFailed},
 		{"checksum mismatch", &upload.ChecksumError{What: "object"}, nil, ExitFailed},
@@ -58,5 +65,48 @@ func TestUploadFateQuotesTheTarget(t *testing.T) {
 	want := `uploader uploads abort 's3://b/dir/it'\''s a file.tar' --upload-id U1`
 	if !strings.Contains(got, want) {
 		t.Fatalf("advice %q does not contain %q", got, want)
+	}
+}
+
+// The summary line never carries the SDK's chain: an interruption says
+// how the upload stopped, an SDK error what became of the request.
+func TestOneLine(t *testing.T) {
+	sdk := fmt.Errorf("upload: %w", context.Canceled)
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"interrupted", &exitError{code: ExitInterrupted, err: &interruptError{text: "interrupted by SIGINT: stopped at once (second SIGINT); the parts in flight were cancelled", err: sdk}},
+			"interrupted by SIGINT: stopped at once (second SIGINT); the parts in flight were cancelled"},
+		{"diagnosis", &upload.Error{Err: &upload.Diagnosis{Code: upload.KMSKeyDisabled, Operation: "PutObject", Key: "K"}}, "PutObject: KMS key K is disabled [kms_key_disabled]"},
+		{"plain", errors.New("first\nsecond"), "first"},
+	}
+	for _, tt := range tests {
+		if got := oneLine(tt.err); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// interruptedText follows how the upload was stopped.
+func TestInterruptedText(t *testing.T) {
+	for _, tt := range []struct {
+		cause error
+		want  string
+	}{
+		{nil, "interrupted by SIGINT: no new parts were started; the parts in flight finished"},
+		{&signalError{sig: os.Interrupt, how: stoppedAtOnce}, "interrupted by SIGINT: stopped at once (second SIGINT); the parts in flight were cancelled"},
+		{&signalError{sig: os.Interrupt, how: graceOver}, "interrupted by SIGINT: the parts in flight did not finish within 5s and were cancelled"},
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		if tt.cause != nil {
+			cancel(tt.cause)
+		}
+		in := &interrupter{ctx: ctx, first: os.Interrupt}
+		if got := in.interruptedText(); got != tt.want {
+			t.Errorf("%q, want %q", got, tt.want)
+		}
+		cancel(nil)
 	}
 }

@@ -16,8 +16,11 @@ func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error
 	code := exitCode(err)
 	var d *diagnose.Diagnosis
 	var ue *upload.Error
+	var ie *interruptError
 	errors.As(err, &ue)
 	switch {
+	case errors.As(err, &ie):
+		fmt.Fprintln(g.stderr, "uploader: "+ie.text)
 	case errors.As(err, &d):
 		fmt.Fprintln(g.stderr, "uploader: "+d.Text())
 	case ue != nil && ue.UploadID != "":
@@ -26,6 +29,7 @@ func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error
 	default:
 		fmt.Fprintln(g.stderr, "uploader: "+oneLine(err))
 	}
+	g.debugError(err)
 	if ue != nil && ue.UploadID != "" {
 		fmt.Fprintln(g.stderr, uploadFate(ue, job))
 	}
@@ -33,6 +37,7 @@ func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error
 		r := failedResult(err, code)
 		if code == ExitInterrupted || code == ExitTerminated {
 			r.Status = "interrupted"
+			r.Diagnosis = nil // the signal is the cause, not what the cancelled requests said
 		}
 		events.result(r)
 	}

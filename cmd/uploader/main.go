@@ -23,6 +23,9 @@ func run(args []string) int {
 	code := exitCode(err)
 	if !isReported(err) {
 		fmt.Fprintln(os.Stderr, "uploader: "+oneLine(err))
+		if debug, _ := root.PersistentFlags().GetBool("debug"); debug {
+			fmt.Fprintln(os.Stderr, "debug: error: "+err.Error())
+		}
 	}
 	return code
 }

@@ -56,7 +56,14 @@ A single-request upload needs only kms:GenerateDataKey; a multipart upload
 (above 8 MiB) needs kms:Decrypt too. Without --source or --size a multipart
 upload is assumed. Every FAIL comes with the policy statements to add.
 
-Exit 0 when nothing fails, 3 when a check fails, 2 on bad input.`),
+The verdict is PASS (or WARN) only when the round trip or the canary
+proved the upload's requests would be allowed; when neither could run (an
+unreachable endpoint, say) it is INCONCLUSIVE, with the reason. For an
+upload without SSE-KMS there is nothing for the round trip to prove: the
+canary decides, or with --no-canary, HeadBucket reaching the bucket.
+
+Exit 0 on PASS or WARN, 3 when a check fails, 5 when INCONCLUSIVE, 2 on bad
+input.`),
 		Example: `  uploader preflight s3://my-bucket/backups/db.dump --sse aws:kms --sse-kms-key-id alias/backup
   uploader preflight s3://my-bucket/small.txt --source small.txt --sse aws:kms --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -104,7 +111,7 @@ func (o *preflightOptions) prepare(cmd *cobra.Command, target string) (preflight
 	switch {
 	case o.source == "-":
 	case o.source != "":
-		f, fi, err := openSource(o.source)
+		f, fi, err := openSource(o.source, "--source - (and the stream on standard input)")
 		if err != nil {
 			return preflight.Options{}, usagef(err)
 		}
@@ -138,8 +145,13 @@ func runPreflightCmd(cmd *cobra.Command, g *globalOptions, o *preflightOptions, 
 	defer stop()
 	cfg, err := g.awsConfig(ctx, 0, 0)
 	if err != nil {
+		if interruptedBy(ctx) != nil {
+			return signalFailure(ctx, err)
+		}
 		return usagef(err)
 	}
+	// The canary's part carries the checksum an upload would send.
+	po.NoChecksum = cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
 		return signalFailure(ctx, err) // cancelled: the exit code of the signal
@@ -150,12 +162,16 @@ func runPreflightCmd(cmd *cobra.Command, g *globalOptions, o *preflightOptions, 
 		if err := enc.Encode(preflightJSON{Target: "s3://" + po.Bucket + "/" + po.Key, Report: rep}); err != nil {
 			return err
 		}
-	} else if !g.quiet || rep.Failed() {
+	} else if !g.quiet || rep.Failed() || rep.Inconclusive() {
 		fmt.Fprintf(g.stdout, "preflight s3://%s/%s\n", po.Bucket, po.Key)
 		renderReport(g.stdout, rep)
 	}
-	if rep.Failed() {
+	switch {
+	case rep.Failed():
 		return &exitError{code: ExitDiagnosed, err: errors.New("preflight: " + failedNames(rep)), reported: true}
+	case rep.Inconclusive():
+		// Not reported yet: main prints the one line on stderr.
+		return &exitError{code: ExitInconclusive, err: errors.New("preflight inconclusive: " + rep.Reason)}
 	}
 	return nil
 }

@@ -59,6 +59,14 @@ func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts, conns i
 	return cfg, err
 }
 
+// debugError prints an error's whole chain (the SDK's included) with
+// --debug: the summary line says it in a few words, this is the evidence.
+func (g *globalOptions) debugError(err error) {
+	if g.debug && err != nil {
+		fmt.Fprintln(g.stderr, "debug: error: "+err.Error())
+	}
+}
+
 // infof prints human progress text to stderr unless --quiet.
 func (g *globalOptions) infof(format string, args ...any) {
 	if g.quiet {
@@ -105,6 +113,9 @@ Exit codes:
   0        done
   1        failed, not otherwise classified
   2        usage or bad input; no request was sent
-  3        a permission, credential, bucket or KMS key problem was diagnosed
-  4        transient failure after retries; a file upload was kept (rerun to resume)
+  3        a permission, credential, bucket, KMS key, certificate or clock problem was diagnosed
+  4        transient failure after retries (throttling, an unreachable endpoint, credentials
+           that expired mid-upload); a file upload was kept (rerun to resume)
+  5        the preflight proved nothing either way (INCONCLUSIVE, e.g. the endpoint is
+           unreachable); nothing was sent
   130/143  interrupted by SIGINT / SIGTERM; a file upload was kept (rerun to resume)`

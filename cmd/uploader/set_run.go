@@ -145,6 +145,8 @@ func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosi
 		Bucket: r.job.target.Bucket, Key: big.key,
 		SSE: r.job.input.SSE, Plan: big.plan, Concurrency: r.job.opts.Concurrency,
 		Canary: true, Region: cfg.Region, Source: big.entry.Path,
+		// The canary sends the set's own requests, every header.
+		Input: r.job.input, Checksum: r.job.opts.Checksum, NoChecksum: r.job.opts.NoChecksum,
 	}
 	var emit func(any)
 	if r.events != nil {

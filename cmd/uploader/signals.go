@@ -24,7 +24,7 @@ func signalContext(parent context.Context) (context.Context, func()) {
 	go func() {
 		select {
 		case sig := <-ch:
-			cancel(&signalError{sig})
+			cancel(&signalError{sig: sig, how: stoppedNow})
 		case <-done:
 		}
 	}()
@@ -80,7 +80,7 @@ func (in *interrupter) loop() {
 			}
 			in.mu.Unlock()
 			if !first {
-				in.cancel(&signalError{sig})
+				in.cancel(&signalError{sig: sig, how: stoppedAtOnce})
 				continue
 			}
 			close(in.Stop)
@@ -89,7 +89,7 @@ func (in *interrupter) loop() {
 				in.onFirst(sig)
 			}
 		case <-grace:
-			in.cancel(&signalError{in.signal()})
+			in.cancel(&signalError{sig: in.signal(), how: graceOver})
 		case <-in.done:
 			return
 		}
@@ -109,9 +109,43 @@ func (in *interrupter) close() {
 	in.cancel(nil)
 }
 
-type signalError struct{ sig os.Signal }
+// signalError is the cause of a context a signal cancelled, and how.
+type signalError struct {
+	sig os.Signal
+	how stopKind
+}
+
+type stopKind int
+
+const (
+	stoppedNow    stopKind = iota // a command that only reads: stopped at the first signal
+	stoppedAtOnce                 // the second signal: parts in flight cancelled
+	graceOver                     // the first signal's grace ran out: parts in flight cancelled
+)
 
 func (e *signalError) Error() string { return "interrupted by " + signalName(e.sig) }
+
+// interruptedText says how an upload ended after a signal, in the words
+// the first signal's message used: "interrupted by SIGINT: stopped at
+// once; the parts in flight were cancelled".
+func (in *interrupter) interruptedText() string {
+	sig := in.signal()
+	if sig == nil {
+		return ""
+	}
+	var se *signalError
+	var cause error
+	if in.ctx != nil {
+		cause = context.Cause(in.ctx)
+	}
+	switch {
+	case !errors.As(cause, &se):
+		return fmt.Sprintf("interrupted by %s: no new parts were started; the parts in flight finished", signalName(sig))
+	case se.how == stoppedAtOnce:
+		return fmt.Sprintf("interrupted by %s: stopped at once (second %s); the parts in flight were cancelled", signalName(sig), signalName(se.sig))
+	}
+	return fmt.Sprintf("interrupted by %s: the parts in flight did not finish within %s and were cancelled", signalName(sig), gracePeriod)
+}
 
 // signalName is the conventional name: SIGINT, SIGTERM.
 func signalName(sig os.Signal) string {
@@ -144,10 +178,21 @@ func signalExit(sig os.Signal) int {
 // of the signal that cancelled it, if one did.
 func signalFailure(ctx context.Context, err error) error {
 	if sig := interruptedBy(ctx); sig != nil {
-		return &exitError{code: signalExit(sig), err: fmt.Errorf("interrupted by %s: %w", signalName(sig), err)}
+		return &exitError{code: signalExit(sig), err: &interruptError{text: "interrupted by " + signalName(sig) + ": stopped at once; nothing was written", err: err}}
 	}
 	return err
 }
+
+// interruptError is an interruption said in words; the error it ended
+// (often just "context canceled") stays in the chain for --debug and
+// JSON.
+type interruptError struct {
+	text string
+	err  error
+}
+
+func (e *interruptError) Error() string { return e.text + ": " + e.err.Error() }
+func (e *interruptError) Unwrap() error { return e.err }
 
 // stopContext is the interrupter's context, also cancelled by the first
 // signal: for steps that send no data and need no grace.

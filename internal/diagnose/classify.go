@@ -25,6 +25,27 @@ type Context struct {
 	// Hint is what preflight's KMS round trip learned ("" = nothing):
 	// MissingKMSGenerateDataKey or MissingKMSDecrypt.
 	Hint Code
+	// Tagging and ACL say the request carried tags (x-amz-tagging) or an
+	// ACL (x-amz-acl): S3 then also checks s3:PutObjectTagging or
+	// s3:PutObjectAcl, and a denial may be about either.
+	Tagging, ACL bool
+	// MissingActions are S3 permissions preflight proved missing, one of
+	// them at least (the same request was allowed without the headers that
+	// need them), e.g. "s3:PutObjectTagging".
+	MissingActions []string
+}
+
+// headerActions are the permissions the request's optional headers need
+// beyond s3:PutObject.
+func (c Context) headerActions() []string {
+	var a []string
+	if c.Tagging {
+		a = append(a, "s3:PutObjectTagging")
+	}
+	if c.ACL {
+		a = append(a, "s3:PutObjectAcl")
+	}
+	return a
 }
 
 func (c Context) kms() bool { return strings.HasPrefix(c.SSE, "aws:kms") }
@@ -48,8 +69,10 @@ func kmsOperation(op string) bool {
 }
 
 // Classify explains err, which c describes. It returns nil when err is not
-// one we explain, including transient errors other than KMS throttling
-// (those are retried, not diagnosed) and cancellation.
+// one we explain: cancellation, and transient errors other than KMS
+// throttling and an unreachable endpoint (5xx, SlowDown, resets: those are
+// retried, and described by Describe). Ask Diagnosis.Transient whether a
+// diagnosis can pass by itself.
 //
 // The decision rests on the operation, the request's encryption, the HTTP
 // status and the error code; S3 often says only "Access Denied". When AWS's
@@ -101,10 +124,21 @@ func Classify(err error, c Context) *Diagnosis {
 		// First: a failed AssumeRole in the chain carries STS's own 403,
 		// which must not be read as a denial of the S3 or KMS call.
 		ok = explainCredentials(d, err, expiredCredentialFailure(err))
+	case f.status == 0 && f.code == "":
+		// No answer at all: the endpoint could not be reached or trusted.
+		if nf, isNet := networkFailure(err); isNet && nf.tls {
+			ok = explainUntrusted(d, f, nf)
+		} else if isNet {
+			ok = explainUnreachable(d, f, nf)
+		}
 	case expiredCodes[f.code]:
 		ok = explainCredentials(d, err, true)
+	case clockSkew(f):
+		ok = explainClockSkew(d, f)
 	case invalidCodes[f.code]:
 		ok = explainInvalidCredentials(d, f)
+	case f.code == "AccessControlListNotSupported":
+		ok = explainACLNotSupported(d, f, c)
 	case f.base == "ThrottlingException" && (f.service == "KMS" || f.code != f.base):
 		ok = explainThrottled(d, f)
 	case f.base == "DisabledException":

@@ -19,6 +19,11 @@ const (
 	WrongRegion               Code = "wrong_region"
 	CredentialsMissing        Code = "credentials_missing"
 	CredentialsExpired        Code = "credentials_expired"
+	CredentialsInvalid        Code = "credentials_invalid"
+	ClockSkewed               Code = "clock_skewed"
+	EndpointUnreachable       Code = "endpoint_unreachable"
+	TLSUntrusted              Code = "tls_untrusted"
+	ACLNotSupported           Code = "acl_not_supported"
 )
 
 // Codes lists every code, for documentation and exhaustive tests.
@@ -26,7 +31,18 @@ var Codes = []Code{
 	MissingKMSDecrypt, MissingKMSGenerateDataKey, KMSKeyDisabled,
 	KMSKeyPendingDeletion, KMSKeyNotFound, KMSKeyWrongRegion, KMSThrottled,
 	S3AccessDenied, BucketNotFound, WrongRegion, CredentialsMissing,
-	CredentialsExpired,
+	CredentialsExpired, CredentialsInvalid, ClockSkewed, EndpointUnreachable,
+	TLSUntrusted, ACLNotSupported,
+}
+
+// Transient reports whether the cause can pass by itself, so that running
+// the same command again later may succeed with nothing changed: KMS
+// throttling and an unreachable endpoint. Every other code needs a change
+// (a permission, a key, a flag, the credentials, the clock) first. The
+// engine (whether to stop the upload) and the CLI (exit 4, not 3) both ask
+// here.
+func (c Code) Transient() bool {
+	return c == KMSThrottled || c == EndpointUnreachable
 }
 
 // Diagnosis is a failure we can explain: what went wrong, where, for whom,
@@ -53,6 +69,13 @@ type Diagnosis struct {
 	AWSMessage string `json:"-"` // the service's own message text
 	What       string `json:"-"` // the "what happened" sentences of Message
 	Why        string `json:"-"` // the "why" sentences of Message
+	// Endpoint and Service name what could not be reached or trusted
+	// (endpoint_unreachable, tls_untrusted): "https://s3.example.com", "S3".
+	Endpoint string `json:"-"`
+	Service  string `json:"-"`
+	// Action is the permission a denial is known to be about, when it is
+	// not a KMS one the code names (e.g. "s3:PutObjectTagging").
+	Action string `json:"-"`
 }
 
 func (d *Diagnosis) Error() string {
@@ -63,3 +86,12 @@ func (d *Diagnosis) Error() string {
 }
 
 func (d *Diagnosis) Unwrap() error { return d.Err }
+
+// Transient reports whether this failure can pass by itself: a transient
+// code, or credentials that expired while a multipart upload was under way
+// (UploadID set), which the upload kept: refreshed credentials resume it.
+// Credentials that expired before anything was sent are a plain fix-and-
+// rerun.
+func (d *Diagnosis) Transient() bool {
+	return d.Code.Transient() || d.Code == CredentialsExpired && d.UploadID != ""
+}

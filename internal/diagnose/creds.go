@@ -43,9 +43,8 @@ var expiredCodes = map[string]bool{
 }
 
 // Codes with which a service rejects credentials it does not recognise or
-// whose signature is wrong. There is no separate code for these: the fix is
-// the same as for missing credentials (configure valid ones), so they map to
-// credentials_missing, with a message that says the credentials were invalid.
+// whose signature is wrong: credentials_invalid (the unsigned-request ones,
+// MissingAuthenticationToken*, mean no credentials: credentials_missing).
 var invalidCodes = map[string]bool{
 	"InvalidAccessKeyId": true, "InvalidClientTokenId": true,
 	"UnrecognizedClientException": true, "SignatureDoesNotMatch": true,
@@ -67,4 +66,19 @@ func expiredCredentialFailure(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "SSO token is expired") || strings.Contains(s, "SSO session has expired")
+}
+
+// skewCodes are answers to a request signed at a time too far from the
+// server's. S3 says RequestTimeTooSkewed; KMS and STS say
+// InvalidSignatureException / SignatureDoesNotMatch with "Signature
+// expired" or "Signature not yet current" in the message.
+func clockSkew(f facts) bool {
+	if f.code == "RequestTimeTooSkewed" {
+		return true
+	}
+	if f.code != "InvalidSignatureException" && f.code != "SignatureDoesNotMatch" && f.code != "AuthFailure" {
+		return false
+	}
+	m := strings.ToLower(f.msg)
+	return strings.Contains(m, "signature expired") || strings.Contains(m, "signature not yet current")
 }

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -57,6 +58,17 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 	if f.service == "STS" || f.service == "IAM" {
 		return false // preflight's own lookups: reported as skipped there
 	}
+	if len(c.MissingActions) > 0 {
+		missing := c.MissingActions
+		if e := f.enh; e != nil && slices.Contains(missing, e.Action) {
+			missing = []string{e.Action} // AWS said which
+		}
+		d.Code, d.Action = S3AccessDenied, strings.Join(missing, " or ")
+		d.What = joinSentences(denied, awsSays(f))
+		d.Why = fmt.Sprintf("S3 allowed the same request without the headers that need %s, so that permission is what is missing (or a policy denies it).", d.Action)
+		d.Remedy = s3Remedy(d, Context{Bucket: c.Bucket, ObjectKey: c.ObjectKey}, false)
+		return true
+	}
 	if e := f.enh; e != nil {
 		if !strings.HasPrefix(e.Action, "kms:") && !strings.HasPrefix(e.Action, "s3:") {
 			return false // not an action of the upload path
@@ -83,7 +95,7 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 		case strings.HasPrefix(e.Action, "kms:"):
 			return false // another KMS call (DescribeKey, ...): the caller decides what that means
 		default:
-			d.Code = S3AccessDenied
+			d.Code, d.Action = S3AccessDenied, e.Action
 			d.What = joinSentences(denied, awsSays(f))
 			d.Why = fmt.Sprintf("AWS's message names %s, so the denial is on the S3 side, not KMS.", e.Action)
 			d.Remedy = s3Remedy(d, c, false)
@@ -113,7 +125,7 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 		}
 		d.Code = S3AccessDenied
 		d.What = joinSentences(denied, awsSays(f))
-		d.Why = fmt.Sprintf("With SSE-KMS, %s needs two permissions: s3:PutObject on the object, and kms:GenerateDataKey on the key (%s), which S3 calls as the requester to create the object's data key. S3 answers a missing one of either with the same bare AccessDenied, so the error alone does not tell which; `uploader preflight` does.", orUnknown(f.op, "the upload"), orUnknown(d.Key, "key unknown"))
+		d.Why = joinSentences(fmt.Sprintf("With SSE-KMS, %s needs two permissions: s3:PutObject on the object, and kms:GenerateDataKey on the key (%s), which S3 calls as the requester to create the object's data key. S3 answers a missing one of either with the same bare AccessDenied, so the error alone does not tell which; `uploader preflight` does.", orUnknown(f.op, "the upload"), orUnknown(d.Key, "key unknown")), headerWhy(c))
 		d.Remedy = s3Remedy(d, c, true)
 		return true
 	default:
@@ -125,10 +137,34 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 		} else if partOps(f.op) && c.SSE == "" {
 			why += " If the bucket's default encryption is SSE-KMS, a missing kms:Decrypt would look the same: `uploader preflight` tells them apart."
 		}
+		if createOps(f.op) {
+			why = joinSentences(why, headerWhy(c))
+		}
 		d.Why = why
 		d.Remedy = s3Remedy(d, c, false)
 		return true
 	}
+}
+
+// headerWhy names the permissions the request's tags and ACL need, which a
+// bare AccessDenied may be about too.
+func headerWhy(c Context) string {
+	a := c.headerActions()
+	if len(a) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The request also carries %s, which S3 checks as %s: a missing one of these is denied the same way.", strings.Join(headerNames(c), " and "), strings.Join(a, " and "))
+}
+
+func headerNames(c Context) []string {
+	var h []string
+	if c.Tagging {
+		h = append(h, "tags (--tagging)")
+	}
+	if c.ACL {
+		h = append(h, "an ACL (--acl)")
+	}
+	return h
 }
 
 func explainMissingDecrypt(d *Diagnosis, f facts, c Context, denied, certainty string) bool {
@@ -251,17 +287,36 @@ func explainCredentials(d *Diagnosis, err error, expired bool) bool {
 }
 
 func explainInvalidCredentials(d *Diagnosis, f facts) bool {
-	d.Code = CredentialsMissing
-	d.What = joinSentences(fmt.Sprintf("%s was rejected: the credentials are not valid credentials for this endpoint (%s).", where(d), statusText(f)), awsSays(f))
+	d.Code = CredentialsInvalid
+	d.What = joinSentences(fmt.Sprintf("%s was rejected: the endpoint does not accept these credentials (%s).", where(d), statusText(f)), awsSays(f))
 	switch f.code {
 	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
-		d.Why = "The request's signature did not verify: the secret access key does not belong to the access key id, or something between this machine and AWS (a proxy) changed the request."
+		d.Why = "The request's signature did not verify: the secret access key does not belong to the access key id (a mistyped or rotated secret), or something between this machine and AWS (a proxy) changed the request."
+		d.Remedy = "Set the secret access key that belongs to the access key id (AWS_SECRET_ACCESS_KEY, or the profile's aws_secret_access_key); check with `aws sts get-caller-identity` under the same profile and environment, then run the same command again."
 	case "MissingAuthenticationToken", "MissingAuthenticationTokenException":
+		d.Code = CredentialsMissing
 		d.Why = "The request was sent unsigned (anonymous credentials), which this service does not accept."
+		d.Remedy = "Configure credentials: set AWS_PROFILE to a configured profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; check with `aws sts get-caller-identity`, then run the same command again."
 	default:
 		d.Why = "The service does not recognise the access key id or session token: the key was deleted or deactivated, belongs to another partition or endpoint, or the session token does not belong to the key."
+		d.Remedy = "Configure a valid access key (and its session token, for temporary credentials); check with `aws sts get-caller-identity` under the same profile and environment, then run the same command again."
 	}
-	d.Remedy = "Configure valid credentials (check `aws sts get-caller-identity` with the same profile and environment) and run the same command again."
+	return true
+}
+
+func explainClockSkew(d *Diagnosis, f facts) bool {
+	d.Code = ClockSkewed
+	d.What = joinSentences(fmt.Sprintf("%s was rejected: its signing time is too far from the server's clock (%s), even after the SDK corrected its own clock offset where the server's Date header showed one.", where(d), statusText(f)), awsSays(f))
+	d.Why = "AWS accepts a signed request only within 15 minutes of its own time. This machine's clock is wrong, or something in between hides the server's time from the SDK."
+	d.Remedy = "Set this machine's clock right (enable time synchronisation: `timedatectl set-ntp true`, or `chronyc makestep`), then run the same command again."
+	return true
+}
+
+func explainACLNotSupported(d *Diagnosis, f facts, c Context) bool {
+	d.Code = ACLNotSupported
+	d.What = joinSentences(fmt.Sprintf("%s was refused: the bucket %s has ACLs disabled (Object Ownership: bucket owner enforced), and the request carries an ACL (%s).", where(d), orUnknown(c.Bucket, "in use"), statusText(f)), awsSays(f))
+	d.Why = "With ACLs disabled the bucket owner owns every object and S3 refuses requests that set any ACL other than bucket-owner-full-control."
+	d.Remedy = "Drop --acl (the bucket's policies decide access), or use --acl bucket-owner-full-control; or have the bucket's owner enable ACLs (Object Ownership: BucketOwnerPreferred). Then run the same command again."
 	return true
 }
 

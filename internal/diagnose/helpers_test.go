@@ -1,8 +1,17 @@
 package diagnose
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	smithy "github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -53,3 +62,26 @@ const (
 	sessARN   = "arn:aws:sts::111122223333:assumed-role/Uploader/session-1"
 	roleARN   = "arn:aws:iam::111122223333:role/Uploader"
 )
+
+// sendFailed is the SDK's chain for a request that got no answer:
+// OperationError > MaxAttemptsError > RequestSendError > *url.Error > cause.
+func sendFailed(service, op, u string, cause error) error {
+	return &smithy.OperationError{ServiceID: service, OperationName: op, Err: &retry.MaxAttemptsError{Attempt: 3,
+		Err: &smithyhttp.RequestSendError{Err: &url.Error{Op: "Post", URL: u, Err: cause}}}}
+}
+
+func refused(service, op, u string) error {
+	return sendFailed(service, op, u, &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}})
+}
+
+func dnsFail(service, op, u string) error {
+	host := u[strings.Index(u, "//")+2:]
+	host = host[:strings.IndexByte(host, '/')]
+	return sendFailed(service, op, u, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}})
+}
+
+func untrusted(service, op, u string) error {
+	return sendFailed(service, op, u, &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}})
+}
+
+var smithyOpCanceled = smithy.OperationError{ServiceID: "S3", OperationName: "UploadPart", Err: &smithy.CanceledError{Err: context.Canceled}}

@@ -3,6 +3,7 @@ package diagnose
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -157,14 +158,27 @@ func keyHelp(d *Diagnosis) string {
 // s3Remedy is the remedy for an S3-side denial.
 func s3Remedy(d *Diagnosis, c Context, alsoKMS bool) string {
 	obj := "arn:aws:s3:::" + orUnknown(c.Bucket, "BUCKET") + "/" + orUnknown(c.ObjectKey, "KEY")
+	actions := []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
+	for _, a := range append(c.headerActions(), strings.Split(d.Action, " or ")...) {
+		if a != "" && !slices.Contains(actions, a) {
+			actions = append(actions, a)
+		}
+	}
 	ip := indentJSON(policyDoc{Version: "2012-10-17", Statement: []statement{{
 		Sid:      "AllowUploaderS3",
 		Effect:   "Allow",
-		Action:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+		Action:   actions,
 		Resource: obj,
 	}}})
+	need := "s3:PutObject (multipart uploads use the same action)"
+	switch {
+	case d.Action != "" && d.Action != "s3:PutObject":
+		need = d.Action
+	case len(c.headerActions()) > 0:
+		need += " and, for the request's " + strings.Join(headerNames(c), " and ") + ", " + strings.Join(c.headerActions(), " and ")
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Make sure %s may write %s: its IAM policy must allow s3:PutObject (multipart uploads use the same action), and nothing may deny it: the bucket policy (including conditions on headers such as x-amz-server-side-encryption), a service control policy, a permission boundary or a session policy.\n", orUnknown(d.Principal, "the caller"), obj)
+	fmt.Fprintf(&b, "Make sure %s may write %s: its IAM policy must allow %s, and nothing may deny it: the bucket policy (including conditions on headers such as x-amz-server-side-encryption), a service control policy, a permission boundary or a session policy.\n", orUnknown(d.Principal, "the caller"), obj, need)
 	b.WriteString("IAM statement (widen the Resource to arn:aws:s3:::BUCKET/* for other keys):\n")
 	b.WriteString(ip)
 	b.WriteString("\n")

@@ -125,7 +125,7 @@ func TestSDKKMSStates(t *testing.T) {
 		{kmsJSON("NotFoundException", "Key '"+keyARN+"' does not exist"), KMSKeyNotFound, false},
 		{kmsJSON("ThrottlingException", "Rate exceeded"), KMSThrottled, true},
 		{kmsJSON("ExpiredTokenException", "The security token included in the request is expired"), CredentialsExpired, false},
-		{kmsJSON("UnrecognizedClientException", "The security token included in the request is invalid."), CredentialsMissing, false},
+		{kmsJSON("UnrecognizedClientException", "The security token included in the request is invalid."), CredentialsInvalid, false},
 	} {
 		srv := server(t, func(*http.Request) canned { return tt.answer })
 		_, err := kms.NewFromConfig(config(srv.URL)).Decrypt(context.Background(), &kms.DecryptInput{CiphertextBlob: []byte("x")})
@@ -152,7 +152,7 @@ func TestSDKS3KMSErrors(t *testing.T) {
 		{"NoSuchBucket", "The specified bucket does not exist", 404, BucketNotFound},
 		{"PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint.", 301, WrongRegion},
 		{"ExpiredToken", "The provided token has expired.", 400, CredentialsExpired},
-		{"InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403, CredentialsMissing},
+		{"InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403, CredentialsInvalid},
 	} {
 		srv := server(t, func(*http.Request) canned { return canned{tt.status, s3Hdr, s3XML(tt.code, tt.msg)} })
 		_, err := s3Client(srv.URL).CreateMultipartUpload(context.Background(), &s3.CreateMultipartUploadInput{Bucket: aws.String("b"), Key: aws.String("k")})
@@ -195,7 +195,7 @@ func TestSDKSTSInvalidToken(t *testing.T) {
 	if IsAccessDenied(err) {
 		t.Errorf("invalid token counted as a denial")
 	}
-	if d := Classify(err, Context{}); d == nil || d.Code != CredentialsMissing {
+	if d := Classify(err, Context{}); d == nil || d.Code != CredentialsInvalid {
 		t.Fatalf("got %+v (%v)", d, err)
 	}
 }

@@ -35,15 +35,27 @@ func (d *Diagnosis) Summary() string {
 	case KMSThrottled:
 		b.WriteString("throttled by KMS")
 	case S3AccessDenied:
-		fmt.Fprintf(&b, "access denied for principal %s", who)
+		if d.Action != "" {
+			fmt.Fprintf(&b, "missing %s for principal %s", d.Action, who)
+		} else {
+			fmt.Fprintf(&b, "access denied for principal %s", who)
+		}
 	case BucketNotFound:
 		b.WriteString("bucket not found")
 	case WrongRegion:
 		b.WriteString("bucket is in another region")
 	case CredentialsMissing:
-		b.WriteString("no valid AWS credentials")
+		b.WriteString("no AWS credentials found")
 	case CredentialsExpired:
 		b.WriteString("AWS credentials expired")
+	case CredentialsInvalid:
+		b.WriteString(invalidSummary(d.ErrorCode))
+	case ClockSkewed:
+		b.WriteString("this machine's clock is too far from the server's")
+	case EndpointUnreachable, TLSUntrusted:
+		b.WriteString(netSummary(d))
+	case ACLNotSupported:
+		b.WriteString("the bucket has ACLs disabled: drop --acl")
 	default:
 		b.WriteString(string(d.Code))
 	}
@@ -90,4 +102,31 @@ func (d *Diagnosis) Text() string {
 		b.WriteString("\nFix:\n" + d.Remedy + "\n")
 	}
 	return b.String()
+}
+
+func invalidSummary(code string) string {
+	switch code {
+	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
+		return "AWS credentials rejected: the secret access key does not match the access key id"
+	case "InvalidToken":
+		return "AWS credentials rejected: the session token is not valid"
+	}
+	return "AWS credentials rejected: the access key id is not known to this endpoint"
+}
+
+// netSummary is the network line: "cannot reach http://127.0.0.1:1 (S3):
+// connection refused". The cause is taken again from the error, so a
+// hand-made diagnosis without one still reads well.
+func netSummary(d *Diagnosis) string {
+	nf, ok := netFailure{}, false
+	if d.Err != nil {
+		nf, ok = networkFailure(d.Err)
+	}
+	if !ok {
+		nf = netFailure{endpoint: d.Endpoint, tls: d.Code == TLSUntrusted, cause: "no answer"}
+		if nf.tls {
+			nf.cause = "certificate not trusted"
+		}
+	}
+	return nf.line(d.Service)
 }

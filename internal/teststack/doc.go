@@ -54,8 +54,20 @@
 //     KMS.DisabledException, KMS.KMSInvalidStateException (pending
 //     deletion) or KMS.NotFoundException. Gate-made errors carry
 //     x-amz-request-id and a RequestId, as S3's do.
+//   - PutObject, CopyObject and CreateMultipartUpload with tags
+//     (x-amz-tagging) or an ACL (x-amz-acl, x-amz-grant-*), which moto
+//     lets through on s3:PutObject alone: the requester must also be
+//     allowed s3:PutObjectTagging / s3:PutObjectAcl (asked of moto's IAM
+//     by that call on a key that does not exist: 403 denied, 404 allowed),
+//     else S3's 403; and a bucket whose Object Ownership is
+//     BucketOwnerEnforced (ACLs disabled) refuses any ACL but
+//     bucket-owner-full-control with 400 AccessControlListNotSupported.
 //   - Faults (Stack.SetFaults) hit UploadPart only: 503 SlowDown, 500
 //     InternalError, a connection reset mid-body, or a delay.
+//   - A clock offset (Stack.SetClockSkew) refuses every request signed more
+//     than 15 minutes off the gate's clock, as each service does (S3 403
+//     RequestTimeTooSkewed; KMS and STS "Signature expired"); its Date
+//     header shows that clock (the SDK then corrects its own) or not.
 //   - Direct KMS crypto calls of users named in SetDenyDirectKMS are refused.
 //   - Everything else goes to moto untouched: bodies streamed, Host kept
 //     (moto checks signatures).
@@ -64,7 +76,7 @@
 // objects, key policies, and KMS calls for users the gate does not know
 // (create extra users with Stack.NewUser).
 //
-// The gate's KMS calls go straight to moto, so they are neither counted
-// nor refused by SetDenyDirectKMS. moto.log and gate.log (one line per
+// The gate's own KMS calls and permission probes go straight to moto, so
+// they are neither counted nor refused by SetDenyDirectKMS or the clock. moto.log and gate.log (one line per
 // request and per gate decision) are in Stack.Dir.
 package teststack

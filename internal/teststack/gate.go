@@ -24,6 +24,7 @@ type gate struct {
 	proxy    *httputil.ReverseProxy
 	counts   *counters
 	faults   faultPlan
+	skew     skewState
 	enhanced atomic.Bool
 	kms      *kmsCaller
 	log      *log.Logger
@@ -174,6 +175,9 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.log.Printf("%s %s %s -> %d (%d body bytes)", name, q.service, q.op, sw.status, n)
 	}()
 
+	if !g.skewRules(sw, r, q, user) {
+		return
+	}
 	switch q.service {
 	case "kms":
 		if g.deniedDirect(name) && isKMSCryptoOp(q.op) {
@@ -216,6 +220,9 @@ func (g *gate) s3Rules(w *statusWriter, r *http.Request, q request, user User, k
 	}
 	switch q.op {
 	case "PutObject", "CopyObject", "CreateMultipartUpload":
+		if !g.s3HeaderRules(w, r, q, user, known) {
+			return false
+		}
 		sse, ok, err := g.sseForNewObject(r, q)
 		if err != nil {
 			drain(r)
@@ -267,6 +274,7 @@ func (g *gate) upload(id string) (sseInfo, bool) {
 // modifyResponse remembers SSE-KMS uploads (their id is only in moto's
 // CreateMultipartUpload answer) and forgets aborted ones.
 func (g *gate) modifyResponse(resp *http.Response) error {
+	g.skewDate(resp)
 	st, _ := resp.Request.Context().Value(ctxKey{}).(*reqState)
 	if st == nil || resp.StatusCode/100 != 2 {
 		return nil

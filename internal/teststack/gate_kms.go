@@ -96,13 +96,13 @@ type kmsCaller struct {
 	defaultKey       string
 	httpClient       *http.Client
 
-	mu      sync.Mutex
-	clients map[string]*kms.Client // by access key id
-	s3admin *s3.Client
+	mu        sync.Mutex
+	clients   map[string]*kms.Client // by access key id
+	s3clients map[string]*s3.Client  // by access key id
 }
 
 func newKMSCaller(endpoint, region string, hc *http.Client) *kmsCaller {
-	return &kmsCaller{endpoint: endpoint, region: region, httpClient: hc, clients: map[string]*kms.Client{}}
+	return &kmsCaller{endpoint: endpoint, region: region, httpClient: hc, clients: map[string]*kms.Client{}, s3clients: map[string]*s3.Client{}}
 }
 
 // setAdmin is called once seeding has made the admin user and main key,
@@ -136,22 +136,33 @@ func (k *kmsCaller) client(u User) *kms.Client {
 	return c
 }
 
+// s3Client is an S3 client to moto signed as u (for the admin's reads and
+// the requester's permission probes).
+func (k *kmsCaller) s3Client(u User) *s3.Client {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if c := k.s3clients[u.AccessKeyID]; c != nil {
+		return c
+	}
+	c := s3.New(s3.Options{
+		Region:                     k.region,
+		BaseEndpoint:               aws.String(k.endpoint),
+		Credentials:                staticCreds(u),
+		HTTPClient:                 k.httpClient,
+		UsePathStyle:               true,
+		RetryMaxAttempts:           gateRetryAttempts,
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+	})
+	k.s3clients[u.AccessKeyID] = c
+	return c
+}
+
 func (k *kmsCaller) bucketDefault(ctx context.Context, bucket string) (alg, keyID string, bucketKey, ok bool) {
 	k.mu.Lock()
-	if k.s3admin == nil {
-		k.s3admin = s3.New(s3.Options{
-			Region:                     k.region,
-			BaseEndpoint:               aws.String(k.endpoint),
-			Credentials:                staticCreds(k.admin),
-			HTTPClient:                 k.httpClient,
-			UsePathStyle:               true,
-			RetryMaxAttempts:           gateRetryAttempts,
-			ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-		})
-	}
-	c := k.s3admin
+	admin := k.admin
 	k.mu.Unlock()
-	out, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(bucket)})
+	out, err := k.s3Client(admin).GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(bucket)})
 	if err != nil || out.ServerSideEncryptionConfiguration == nil {
 		return "", "", false, false
 	}
