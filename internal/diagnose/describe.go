@@ -35,7 +35,9 @@ func Describe(err error) string {
 	if i := strings.Index(full, oe.Error()); i >= 0 {
 		return firstLine(full[:i] + short + full[i+len(oe.Error()):])
 	}
-	return firstLine(short)
+	// A wrapper that does not repeat the SDK's chain has said it in its
+	// own words (an *upload.NoSuchUploadError, ...).
+	return firstLine(full)
 }
 
 // describeOperation says what became of one SDK operation: the answer's

@@ -124,6 +124,7 @@ func TestDescribe(t *testing.T) {
 		{"diagnosis", &Diagnosis{Code: KMSKeyDisabled, Operation: "PutObject", Key: "K"}, "PutObject: KMS key K is disabled [kms_key_disabled]"},
 		{"plain", errors.New("source changed\nsecond line"), "source changed"},
 		{"cancelled", fmt.Errorf("upload: %w", &smithyOpCanceled), "upload: UploadPart: cancelled"},
+		{"a wrapper in its own words", ownWords{s3Err("AbortMultipartUpload", 404, "NoSuchUpload", "gone")}, "no upload U for s3://b/k"},
 	} {
 		if got := Describe(tt.err); got != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
@@ -150,3 +151,10 @@ func TestTransient(t *testing.T) {
 		}
 	}
 }
+
+// ownWords wraps an SDK error without repeating it, as
+// upload.NoSuchUploadError does.
+type ownWords struct{ err error }
+
+func (e ownWords) Error() string { return "no upload U for s3://b/k" }
+func (e ownWords) Unwrap() error { return e.err }
