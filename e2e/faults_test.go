@@ -111,78 +111,58 @@ func TestFaultsRetriesExhausted(t *testing.T) {
 	}
 }
 
-// A source appended to after the first part is acknowledged is never
-// completed: exit 1 naming the change, no object, the upload aborted and
-// its journal removed.
-func TestFaultsSourceAppended(t *testing.T) {
-	src, _ := makeFile(t, 40*size.MiB)
-	key := uniqueKey(t, "obj.bin")
-	cleanupKey(t, key)
-	stack.ResetCounts()
-	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
-	defer stack.SetFaults(teststack.Faults{})
-	run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "2")...)
-	waitFor(t, time.Minute, "an acknowledged part", func() bool {
-		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
-	})
-	appendTo(t, src, []byte("appended while uploading\n"))
-	r := run.wait(t)
-	stack.SetFaults(teststack.Faults{})
-	if r.Code != 1 {
-		t.Fatalf("exit %d, want 1: %s", r.Code, r)
+// A source that changes after the first part is acknowledged (appended
+// to, or truncated) is never completed: exit 1 with a plain message giving
+// both sizes (no runtime-error text), no object, the upload aborted and its
+// journal removed.
+func TestFaultsSourceChanged(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, path string)
+		sizeIs int64
+	}{
+		{"appended", func(t *testing.T, path string) { appendTo(t, path, []byte("appended while uploading\n")) }, 40*size.MiB + 25},
+		{"truncated", func(t *testing.T, path string) {
+			if err := os.Truncate(path, 10*size.MiB); err != nil {
+				t.Fatal(err)
+			}
+		}, 10 * size.MiB},
 	}
-	if !strings.Contains(r.Stderr, "changed while it was uploaded: 41943065 bytes, expected 41943040") {
-		t.Errorf("stderr does not name the change:\n%s", r.Stderr)
-	}
-	if !strings.Contains(r.Stderr, "aborted") {
-		t.Errorf("stderr does not say the upload was aborted:\n%s", r.Stderr)
-	}
-	if stack.Counts().Requests(stack.Full.Name, "CompleteMultipartUpload") != 0 || objectExists(t, key) {
-		t.Error("the upload of a changed source was completed")
-	}
-	noUploadFor(t, key)
-	if rec := journalFor(t, key); rec != nil {
-		t.Errorf("journal %s left for an aborted upload", rec.Path)
-	}
-}
-
-// A source truncated after the first part is acknowledged: exit 1 with a
-// plain message giving both sizes (no runtime-error text), no object, the
-// upload aborted and its journal removed.
-func TestFaultsSourceTruncated(t *testing.T) {
-	src, _ := makeFile(t, 40*size.MiB)
-	key := uniqueKey(t, "obj.bin")
-	cleanupKey(t, key)
-	stack.ResetCounts()
-	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
-	defer stack.SetFaults(teststack.Faults{})
-	run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "2")...)
-	waitFor(t, time.Minute, "an acknowledged part", func() bool {
-		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
-	})
-	if err := os.Truncate(src, 10*size.MiB); err != nil {
-		t.Fatal(err)
-	}
-	r := run.wait(t)
-	stack.SetFaults(teststack.Faults{})
-	if r.Code != 1 {
-		t.Fatalf("exit %d, want 1: %s", r.Code, r)
-	}
-	want := src + " changed while it was uploaded: 10485760 bytes, expected 41943040"
-	if !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "aborted") {
-		t.Errorf("stderr does not say %q and that the upload was aborted:\n%s", want, r.Stderr)
-	}
-	for _, bad := range []string{"runtime error", "nil pointer", "panic"} {
-		if strings.Contains(r.Stderr, bad) {
-			t.Errorf("stderr shows %q:\n%s", bad, r.Stderr)
-		}
-	}
-	if stack.Counts().Requests(stack.Full.Name, "CompleteMultipartUpload") != 0 || objectExists(t, key) {
-		t.Error("the upload of a truncated source was completed")
-	}
-	noUploadFor(t, key)
-	if rec := journalFor(t, key); rec != nil {
-		t.Errorf("journal %s left for an aborted upload", rec.Path)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, _ := makeFile(t, 40*size.MiB)
+			key := uniqueKey(t, "obj.bin")
+			cleanupKey(t, key)
+			stack.ResetCounts()
+			stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
+			defer stack.SetFaults(teststack.Faults{})
+			run := startCLI(t, stack.Full, kmsCp(src, key, "--concurrency", "2")...)
+			waitFor(t, time.Minute, "an acknowledged part", func() bool {
+				return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
+			})
+			tt.change(t, src)
+			r := run.wait(t)
+			stack.SetFaults(teststack.Faults{})
+			if r.Code != 1 {
+				t.Fatalf("exit %d, want 1: %s", r.Code, r)
+			}
+			want := fmt.Sprintf("%s changed while it was uploaded: %d bytes, expected %d", src, tt.sizeIs, 40*size.MiB)
+			if !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "aborted") {
+				t.Errorf("stderr does not say %q and that the upload was aborted:\n%s", want, r.Stderr)
+			}
+			for _, bad := range []string{"runtime error", "nil pointer", "panic"} {
+				if strings.Contains(r.Stderr, bad) {
+					t.Errorf("stderr shows %q:\n%s", bad, r.Stderr)
+				}
+			}
+			if stack.Counts().Requests(stack.Full.Name, "CompleteMultipartUpload") != 0 || objectExists(t, key) {
+				t.Error("the upload of a changed source was completed")
+			}
+			noUploadFor(t, key)
+			if rec := journalFor(t, key); rec != nil {
+				t.Errorf("journal %s left for an aborted upload", rec.Path)
+			}
+		})
 	}
 }
 
