@@ -66,6 +66,11 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	var rep *preflight.Report
 	if !o.noPreflight {
 		r, err := cpPreflight(intr, g, cfg, job, events)
+		if err != nil && !isReported(err) {
+			// An interrupt or an error the preflight did not report: said
+			// like an upload's failure, with the JSON result last.
+			return reportCpFailure(g, events, job, err)
+		}
 		if err != nil {
 			return err
 		}
