@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -162,12 +161,4 @@ func sourcesOf(evs eventStream, k string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func describeEvents(evs eventStream) string {
-	var b strings.Builder
-	for _, e := range evs {
-		fmt.Fprintln(&b, e.Line)
-	}
-	return b.String()
 }

@@ -75,10 +75,3 @@ func headerRegion(err error) string {
 	}
 	return ""
 }
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
