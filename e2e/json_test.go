@@ -115,6 +115,7 @@ var (
 		},
 		"retry": {
 			"event":   req(jString),
+			"source":  {typ: jString, nonEmpty: true}, // a set's only
 			"part":    {typ: jInt, required: true, min: ge(0)},
 			"attempt": {typ: jInt, required: true, min: ge(2)},
 			"reason":  {typ: jString, required: true, nonEmpty: true},

@@ -75,14 +75,15 @@ func TestRecursiveDenialStopsSet(t *testing.T) {
 	}
 }
 
-// A transient failure (every UploadPart answered 500, no retries) fails
-// only that file: the set goes on, and exits 4 with the upload kept.
+// A transient failure (every UploadPart answered 500, after one retry)
+// fails only that file: the set goes on, and exits 4 with the upload kept;
+// the retry line names the file.
 func TestRecursiveTransientFailureGoesOn(t *testing.T) {
 	tr := newTree(t, map[string]int64{"a.bin": 1000, "b_big.bin": 6 * size.MiB, "c.bin": 1000})
 	prefix := setPrefix(t)
 	stack.SetFaults(teststack.Faults{ErrorRate: 1, Seed: 1})
 	defer stack.SetFaults(teststack.Faults{})
-	r := runCLI(t, stack.Full, setCp(tr.dir, prefix, "--json", "--concurrency", "1", "--retries", "0", "--no-preflight")...)
+	r := runCLI(t, stack.Full, setCp(tr.dir, prefix, "--json", "--concurrency", "1", "--retries", "1", "--no-preflight")...)
 	if r.Code != 4 {
 		t.Fatalf("exit %d, want 4: %s", r.Code, r)
 	}
@@ -94,6 +95,15 @@ func TestRecursiveTransientFailureGoesOn(t *testing.T) {
 	}
 	if sum := evs.result(); sum.int("files_ok") != 2 || sum.int("files_failed") != 1 || sum.int("files_not_started") != 0 {
 		t.Errorf("summary %s", sum.Line)
+	}
+	retries := evs.kind("retry")
+	if len(retries) == 0 {
+		t.Fatal("no retry line, though every part was answered 500 and one retry was allowed")
+	}
+	for _, e := range retries {
+		if e.str("source") != "b_big.bin" {
+			t.Errorf("retry %s: want source b_big.bin", e.Line)
+		}
 	}
 }
 

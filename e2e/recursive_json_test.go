@@ -36,7 +36,6 @@ func checkSetSequence(evs eventStream) []string {
 	ended := map[string]bool{}
 	count := map[string]int{} // result status -> results
 	var lastBytes int64 = -1
-	anyStart := false
 	for i, e := range evs {
 		n := i + 1
 		if i > 0 && evs[i-1].Kind == "summary" {
@@ -49,7 +48,6 @@ func checkSetSequence(evs eventStream) []string {
 				bad("preflight is event %d, want the first", n)
 			}
 		case "start":
-			anyStart = true
 			if _, ok := started[src]; ok {
 				bad("a second start for %q", src)
 			}
@@ -76,8 +74,8 @@ func checkSetSequence(evs eventStream) []string {
 			}
 			lastBytes = b
 		case "retry":
-			if !anyStart {
-				bad("retry before any start")
+			if _, ok := started[src]; !ok {
+				bad("a set's retry without the source of a started file: %s", e.Line)
 			}
 		case "result":
 			if src == "" {

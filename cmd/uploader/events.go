@@ -60,8 +60,9 @@ func (j *jsonEvents) Started(s upload.StartInfo) {
 }
 
 type retryEvent struct {
-	Event   string `json:"event"` // "retry"
-	Part    int32  `json:"part"`  // 0 for a single-request upload
+	Event   string `json:"event"`            // "retry"
+	Source  string `json:"source,omitempty"` // cp --recursive: the file, relative to DIR
+	Part    int32  `json:"part"`             // 0 for a single-request upload
 	Attempt int    `json:"attempt"`
 	Reason  string `json:"reason"`
 }

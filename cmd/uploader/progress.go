@@ -30,19 +30,25 @@ func (b *barListener) Started(s upload.StartInfo) {
 	if b.bar != nil {
 		return
 	}
-	b.bar = progressbar.NewOptions64(s.Size,
-		progressbar.OptionSetWriter(b.w),
-		progressbar.OptionSetDescription(b.desc),
+	b.bar = progressbar.NewOptions64(s.Size, append(barOptions(b.w, b.desc),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }))...)
+}
+
+// barOptions are the look of every progress bar: bytes in IEC units, rate
+// and ETA, redrawn at most ten times a second.
+func barOptions(w io.Writer, desc string) []progressbar.Option {
+	return []progressbar.Option{
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionShowTotalBytes(true),
 		progressbar.OptionUseIECUnits(true),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionShowElapsedTimeOnFinish(),
 		progressbar.OptionSetRenderBlankState(true),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }),
-	)
+	}
 }
 
 func (b *barListener) BytesSent(n int64) {

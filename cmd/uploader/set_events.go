@@ -13,9 +13,8 @@ import (
 // setEvents writes --json for a set (cp --recursive). Each file's start
 // and result carry its source, the path relative to DIR; progress lines
 // are the set's; the last line is the summary. One Uploader serves every
-// file, so the engine's events are told apart by what they carry: Started
-// names the key, BytesSent and Retrying name no file (see
-// docs/json-events.md).
+// file; each file's Input has its own listener (fileListener), so its
+// retries carry its source too.
 type setEvents struct {
 	upload.NopListener
 	mu      sync.Mutex
@@ -56,8 +55,27 @@ func (e *setEvents) Started(s upload.StartInfo) {
 		Concurrency: s.Concurrency, UploadID: s.UploadID, ResumedBytes: s.Resumed})
 }
 
-func (e *setEvents) Retrying(r upload.RetryInfo) {
-	e.emit(retryEvent{Event: "retry", Part: r.Part, Attempt: r.Attempt, Reason: r.Reason})
+func (e *setEvents) Retrying(r upload.RetryInfo) { e.retrying("", r) }
+
+func (e *setEvents) retrying(source string, r upload.RetryInfo) {
+	e.emit(retryEvent{Event: "retry", Source: source, Part: r.Part, Attempt: r.Attempt, Reason: r.Reason})
+}
+
+// fileListener is one file's listener in a set: the set's other
+// listeners (counters, bar) and its JSON events, with the file's retries
+// named.
+type fileListener struct {
+	listeners // the set's, but for events
+	events    *setEvents
+	source    string
+}
+
+func (l fileListener) Started(s upload.StartInfo) { l.listeners.Started(s); l.events.Started(s) }
+func (l fileListener) BytesSent(n int64)          { l.listeners.BytesSent(n); l.events.BytesSent(n) }
+func (l fileListener) PartDone(p upload.PartInfo) { l.listeners.PartDone(p); l.events.PartDone(p) }
+func (l fileListener) Retrying(r upload.RetryInfo) {
+	l.listeners.Retrying(r)
+	l.events.retrying(l.source, r)
 }
 
 // setProgressEvent is a set's progress line: bytes over all files.

@@ -47,6 +47,9 @@ func (r *setRun) one(it *setItem) (o fileOutcome) {
 	in.Body, in.Size, in.SourcePath = f, fi.Size(), it.entry.Path
 	in.ContentType = r.o.contentTypeOf(it.key)
 	in.Stop = r.intr.Stop
+	if r.events != nil {
+		in.Listener = fileListener{listeners: r.others, events: r.events, source: it.entry.Rel}
+	}
 	res, err := r.u.Upload(r.ctx, in)
 	if err != nil {
 		o.res = res

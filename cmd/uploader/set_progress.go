@@ -5,7 +5,6 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -27,18 +26,7 @@ type setBar struct {
 
 func newSetBar(w io.Writer, files int, bytes int64) *setBar {
 	b := &setBar{w: w, total: files}
-	b.bar = progressbar.NewOptions64(bytes,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(b.describe()),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionShowTotalBytes(true),
-		progressbar.OptionUseIECUnits(true),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetWidth(30),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionShowElapsedTimeOnFinish(),
-		progressbar.OptionSetRenderBlankState(true),
-	)
+	b.bar = progressbar.NewOptions64(bytes, barOptions(w, b.describe())...)
 	return b
 }
 

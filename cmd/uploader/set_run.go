@@ -40,7 +40,8 @@ type setRun struct {
 	stop context.CancelCauseFunc
 
 	u      *upload.Uploader
-	head   headAPI // --skip-existing
+	others listeners // the set's listeners but its JSON events, for each file's own (fileListener)
+	head   headAPI   // --skip-existing
 	rule   skipRule
 	sent   *byteCounter
 	events *setEvents // --json
@@ -117,6 +118,7 @@ func (r *setRun) ready(client upload.Client, head headAPI, diag upload.Diagnosti
 		r.bar = newSetBar(r.g.stderr, r.job.files, r.job.bytes)
 		ls = append(ls, r.bar)
 	}
+	r.others = ls
 	if r.events != nil {
 		ls = append(ls, r.events)
 	}
