@@ -20,6 +20,7 @@ func pollableStdin() (*os.File, func(), bool) {
 		return nil, nil, false
 	}
 	syscall.CloseOnExec(fd)
+	growPipe(fd)
 	if err := syscall.SetNonblock(fd, true); err != nil {
 		syscall.Close(fd)
 		return nil, nil, false
