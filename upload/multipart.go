@@ -158,17 +158,40 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 // sendPart checksums part p, sends it, checks S3's answer and journals it.
 // A failure is recorded for sendParts, which stops the others.
 func (s *session) sendPart(ctx context.Context, p *part) {
-	sum, err := p.checksum(s)
-	if err != nil {
+	// A file's part is hashed as the transport reads it (an aws-chunked
+	// trailer): read once. A stream's part is in memory: hashed first.
+	var sum string
+	var trailer *partTrailer
+	if p.buf == nil && s.req.alg != "" {
+		trailer = &partTrailer{alg: s.req.alg}
+	} else if c, err := p.checksum(s); err != nil {
 		s.failure.stop(s, s.readFailed(p, err), "", p.n)
 		return
+	} else {
+		sum = c
 	}
 	t := &sendTracker{limit: p.size, listener: s.opts.Listener, rate: s.u.rate, part: p.n}
 	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
-	out, err := s.client.UploadPart(ctx, in, s.requestOptions(t, "UploadPart", p.n)...)
+	opts := s.requestOptions(t, "UploadPart", p.n)
+	if trailer != nil {
+		opts = append(opts, trailer.option, noSDKChecksum)
+	}
+	out, err := s.client.UploadPart(ctx, in, opts...)
 	if err != nil {
 		s.failure.stop(s, err, "UploadPart", p.n)
 		return
+	}
+	if trailer != nil {
+		if sum = trailer.checksum(); sum == "" {
+			// A client that runs no middleware (a test fake): hash the
+			// part now; nothing on the wire was checked.
+			c, err := p.checksum(s)
+			if err != nil {
+				s.failure.stop(s, s.readFailed(p, err), "", p.n)
+				return
+			}
+			sum = c
+		}
 	}
 	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
 		s.failure.stop(s, &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}, "", p.n)
@@ -239,7 +262,13 @@ func (s *session) complete(ctx context.Context) (Result, error) {
 func (s *session) requestOptions(t *sendTracker, op string, part int32) []func(*s3.Options) {
 	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe, s.guardRetries(op, part)}
 	if s.req.alg == "" {
-		opts = append(opts, func(o *s3.Options) { o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired })
+		opts = append(opts, noSDKChecksum)
 	}
 	return opts
+}
+
+// noSDKChecksum keeps the SDK from adding a checksum of its own (a CRC32
+// trailer by default) to a request we checksum ourselves, or not at all.
+func noSDKChecksum(o *s3.Options) {
+	o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 }
