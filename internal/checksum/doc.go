@@ -53,4 +53,12 @@
 // S3 supports it for CRC64NVME (always), CRC32 and CRC32C. COMPOSITE, the
 // only type for SHA1/SHA256, is the checksum of the concatenated part
 // checksums plus "-N"; it does not equal the checksum of the bytes.
+//
+// # Where the engine computes them
+//
+// A stream's part (in memory) and a single PutObject get a precomputed
+// header. A file's part over TLS gets an aws-chunked trailer that
+// upload/trailer.go computes with this package's hashes as the transport
+// reads the part, so the file is read once; over plain HTTP a header
+// (SumAt-style pass) instead, since S3 takes trailers only over TLS.
 package checksum
