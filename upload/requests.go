@@ -74,7 +74,8 @@ func (r Requests) PutObject(body io.Reader, size int64, sum string) *s3.PutObjec
 }
 
 // CreateMultipartUpload starts a multipart upload with every header the
-// object will carry. With checksums, it asks for the algorithm's object
+// object will carry: the same list as PutObject's (the SDK has a type for
+// each; TestObjectRequestsCarryTheSameHeaders keeps the two in step). With checksums, it asks for the algorithm's object
 // checksum type (FULL_OBJECT for the CRCs), which Complete then states.
 func (r Requests) CreateMultipartUpload() *s3.CreateMultipartUploadInput {
 	in := r.in
