@@ -30,7 +30,7 @@ help:
 	@echo "make fmt-check    - fail if a tracked .go file needs gofmt"
 	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package, $(OUTSIDE) too (installed into .cache/bin on first use)"
 	@echo "make demo         - start the local AWS stack, upload 64 MiB as a permitted user, show the no-kms:Decrypt failure, stop"
-	@echo "make bench        - performance benchmark (about 12 minutes; not part of make test)"
+	@echo "make bench        - performance benchmark (about 35 minutes with the defaults; not part of make test)"
 	@echo "make clean        - remove bin/ and .demo/"
 	@echo "make help         - this list"
 
