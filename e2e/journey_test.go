@@ -19,18 +19,23 @@ type journey struct {
 	user teststack.User
 	args []string
 	code string // the diagnosis every failed run must give
+	exit int    // its exit code; 0 means 3 (a permanent cause)
 	// maxDenied bounds the denied UploadPart requests of one failed run.
 	maxDenied int
 }
 
-// fail runs the command, expects exit 3 with the diagnosis, and returns
-// the kept upload's id.
+// fail runs the command, expects the exit code with the diagnosis, and
+// returns the kept upload's id.
 func (j journey) fail(t *testing.T, run int) string {
 	t.Helper()
 	stack.ResetCounts()
 	r := runCLI(t, j.user, j.args...)
-	if r.Code != 3 {
-		t.Fatalf("run %d: exit %d, want 3: %s", run, r.Code, r)
+	want := j.exit
+	if want == 0 {
+		want = 3
+	}
+	if r.Code != want {
+		t.Fatalf("run %d: exit %d, want %d: %s", run, r.Code, want, r)
 	}
 	res := resultLine(t, r)
 	d := diagnosisOf(t, res)
@@ -162,4 +167,23 @@ func TestJourneyKeyState(t *testing.T) {
 			}
 		})
 	}
+}
+
+// KMS throttles S3's Decrypt of every part past the retries: kms_throttled,
+// exit 4 (a transient cause), the upload kept; the rerun says the same on
+// the kept upload; once KMS answers again, the rerun completes it.
+func TestJourneyKMSThrottled(t *testing.T) {
+	src, sum := makeFile(t, 12*size.MiB)
+	key := uniqueKey(t, "obj")
+	j := journey{user: stack.Full, code: "kms_throttled", exit: 4,
+		args: []string{"cp", src, target(key), "--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN,
+			"--no-preflight", "--json", "--part-size", "5MiB", "--retries", "1"}}
+	stack.SetFaults(teststack.Faults{KMSThrottleRate: 1, Seed: 1})
+	defer stack.SetFaults(teststack.Faults{})
+	first := j.fail(t, 1)
+	if again := j.fail(t, 2); again != first {
+		t.Fatalf("the rerun used upload %s, not the kept %s", again, first)
+	}
+	stack.SetFaults(teststack.Faults{})
+	j.succeed(t, first, key, sum)
 }

@@ -20,6 +20,9 @@ type Faults struct {
 	// DropRate is the share whose connection the gate closes after reading
 	// part of the body, with no response: what a reset looks like.
 	DropRate float64
+	// KMSThrottleRate is the share answered as S3 answers when KMS
+	// throttles its Decrypt for the part: 503 KMS.ThrottlingException.
+	KMSThrottleRate float64
 	// Delay is added before forwarding each UploadPart.
 	Delay time.Duration
 	// DenyAbruptly answers the gate's own S3 denials (a KMS failure on an
@@ -39,6 +42,7 @@ const (
 	faultSlowDown
 	faultError
 	faultDrop
+	faultKMSThrottle
 )
 
 // faultPlan holds the current Faults and their random source.
@@ -71,6 +75,8 @@ func (p *faultPlan) draw() (fault, time.Duration) {
 		return faultError, f.Delay
 	case x < f.SlowDownRate+f.ErrorRate+f.DropRate:
 		return faultDrop, f.Delay
+	case x < f.SlowDownRate+f.ErrorRate+f.DropRate+f.KMSThrottleRate:
+		return faultKMSThrottle, f.Delay
 	}
 	return faultNone, f.Delay
 }

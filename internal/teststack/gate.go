@@ -209,6 +209,10 @@ func (g *gate) s3Rules(w *statusWriter, r *http.Request, q request, user User, k
 		case faultDrop:
 			g.drop(w, r)
 			return false
+		case faultKMSThrottle:
+			drain(r)
+			writeS3Error(w, r, http.StatusServiceUnavailable, "KMS.ThrottlingException", "Rate exceeded")
+			return false
 		}
 		if delay > 0 {
 			select {
