@@ -63,7 +63,10 @@
 //     BucketOwnerEnforced (ACLs disabled) refuses any ACL but
 //     bucket-owner-full-control with 400 AccessControlListNotSupported.
 //   - Faults (Stack.SetFaults) hit UploadPart only: 503 SlowDown, 500
-//     InternalError, a connection reset mid-body, or a delay.
+//     InternalError, a connection reset mid-body, 503
+//     KMS.ThrottlingException (KMS throttling S3's Decrypt), or a delay;
+//     and DenyAbruptly answers the gate's own denials without reading the
+//     body (Connection: close), then resets the connection.
 //   - A clock offset (Stack.SetClockSkew) refuses every request signed more
 //     than 15 minutes off the gate's clock, as each service does (S3 403
 //     RequestTimeTooSkewed; KMS and STS "Signature expired"); its Date
