@@ -221,3 +221,34 @@ func TestLockedUpload(t *testing.T) {
 		t.Fatalf("%d requests sent for a locked upload: %v", n, f.callList())
 	}
 }
+
+// wrongObjectChecksum answers Complete with a well-formed checksum that is
+// not the object's.
+type wrongObjectChecksum struct{ *fakeS3 }
+
+func (w wrongObjectChecksum) CompleteMultipartUpload(ctx context.Context, in *s3.CompleteMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CompleteMultipartUploadOutput, error) {
+	out, err := w.fakeS3.CompleteMultipartUpload(ctx, in, optFns...)
+	if err == nil {
+		out.ChecksumCRC64NVME = aws.String("AAAAAAAAAAA=")
+	}
+	return out, err
+}
+
+// S3 reporting another object checksum after Complete is a ChecksumError;
+// the object exists, so nothing is aborted, and the journal is gone.
+func TestObjectChecksumMismatchAfterComplete(t *testing.T) {
+	f := newFake()
+	js := journals(t)
+	in, _ := fileInput(t, randomBytes(12*size.MiB))
+	_, err := New(wrongObjectChecksum{f}, Options{PartSize: 5 * size.MiB, Journals: js}).Upload(context.Background(), in)
+	var ce *ChecksumError
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %v, want a ChecksumError", err)
+	}
+	if n := countCalls(f.callList(), "AbortMultipartUpload"); n != 0 {
+		t.Fatalf("%d aborts of a completed upload", n)
+	}
+	if recs, _ := js.List(); len(recs) != 0 {
+		t.Fatalf("journal left: %v", recs)
+	}
+}

@@ -45,7 +45,7 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 	if err := s.src.unchanged(); err != nil {
 		return s.fail(ctx, err)
 	}
-	res, err := s.complete(ctx)
+	res, expected, reported, err := s.complete(ctx)
 	if err != nil {
 		return s.fail(ctx, err)
 	}
@@ -55,8 +55,11 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 			s.note("the upload completed, but its journal %s could not be removed: %v", s.jr.Path(), rerr)
 		}
 	}
+	// The object exists now: a checksum that differs is reported, not a
+	// reason to abort an upload that is no longer there.
+	err = s.verifyChecksum(&res, expected, reported)
 	res.Notes = s.notes
-	return res, nil
+	return res, err
 }
 
 // adoptOrCreate gives the session its multipart upload: the journal's, when
@@ -229,30 +232,28 @@ func (s *session) sourceName() string {
 }
 
 // complete asks S3 to assemble the parts, stating the object checksum
-// derived from the parts' so S3 refuses an object that differs, and checks
-// the checksum S3 reports.
-func (s *session) complete(ctx context.Context) (Result, error) {
-	res := s.result()
+// derived from the parts' so S3 refuses an object that differs. It returns
+// that checksum and the one S3 reports, for verifyChecksum.
+func (s *session) complete(ctx context.Context) (res Result, expected, reported string, err error) {
+	res = s.result()
 	parts, size, err := s.parts.completed(s.req.alg)
 	if err != nil {
-		return res, err
+		return res, "", "", err
 	}
 	if res.Size < 0 {
 		res.Size = size
 	}
-	expected, err := s.parts.objectChecksum(s.req.alg)
-	if err != nil {
-		return res, err
+	if expected, err = s.parts.objectChecksum(s.req.alg); err != nil {
+		return res, "", "", err
 	}
 	out, err := s.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size))
 	if err != nil {
-		return res, s.explain(ctx, "CompleteMultipartUpload", 0, err)
+		return res, "", "", s.explain(ctx, "CompleteMultipartUpload", 0, err)
 	}
 	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
 	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
-	reported, _ := checksum.FromComplete(out, s.req.alg)
-	err = s.verifyChecksum(&res, expected, reported)
-	return res, err
+	reported, _ = checksum.FromComplete(out, s.req.alg)
+	return res, expected, reported, nil
 }
 
 // requestOptions are the per-request options of a data request: progress
