@@ -16,12 +16,14 @@ func TestJSONResultLastWhenInterruptedInPreflight(t *testing.T) {
 	src, _ := makeFile(t, 20*size.MiB)
 	key := uniqueKey(t, "obj.bin")
 	stack.ResetCounts()
-	// The canary's 1-byte part waits in the gate: the preflight is under way.
+	// The canary's 1-byte part waits in the gate: once the canary's
+	// CreateMultipartUpload is answered (the gate counts a request when it
+	// has answered it), the preflight is under way for 3 s more.
 	stack.SetFaults(teststack.Faults{Delay: 3 * time.Second})
 	defer stack.SetFaults(teststack.Faults{})
 	run := startCLI(t, stack.Full, "cp", src, target(key), "--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--json")
 	waitFor(t, time.Minute, "the preflight's canary", func() bool {
-		return stack.Counts().Requests(stack.Full.Name, "UploadPart") >= 1
+		return stack.Counts().Requests(stack.Full.Name, "CreateMultipartUpload") >= 1
 	})
 	if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
