@@ -129,6 +129,12 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 			stopped = err
 			break
 		}
+		if ctx.Err() != nil {
+			// The token came back from the part whose failure stopped
+			// the upload: start nothing with it.
+			s.u.limit.release()
+			break
+		}
 		p, err := feed.next(ctx)
 		if err != nil || p == nil {
 			s.u.limit.release()
