@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+
+	"github.com/uploader-dev/uploader/internal/source"
 )
 
 // ErrNotRegular is the error of Open for a path that is no longer a
@@ -13,22 +15,14 @@ var ErrNotRegular = errors.New("not a regular file")
 
 // Open opens a file the walk listed as Regular, for reading, and checks it
 // still is one: between the walk and the upload it may have been replaced
-// by a FIFO, which a plain open would wait on forever. The open does not
-// block (O_NONBLOCK where the system has it), and the type is checked on
-// the open file itself.
+// by a FIFO, which a plain open would wait on forever. source.Open does
+// the work (a stat first, an open that cannot block, the type checked on
+// the open file); this names the change in the walk's words.
 func Open(path string) (*os.File, fs.FileInfo, error) {
-	f, err := openNoBlock(path)
-	if err != nil {
-		return nil, nil, err
+	f, fi, err := source.Open(path)
+	var nr *source.NotRegularError
+	if errors.As(err, &nr) {
+		return nil, nil, fmt.Errorf("%s is a %s now: %w", path, TypeName(nr.Mode), ErrNotRegular)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, nil, fmt.Errorf("%s is a %s now: %w", path, TypeName(fi.Mode()), ErrNotRegular)
-	}
-	return f, fi, nil
+	return f, fi, err
 }
