@@ -192,8 +192,7 @@ func wellFormed(alg checksum.Algorithm, v string) bool {
 			v = v[:i]
 		}
 	}
-	b, err := checksum.Decode(v)
-	return err == nil && len(b) == alg.Size()
+	return checksum.WellFormed(alg, v)
 }
 
 // unchanged reports a file source whose size or mtime moved since the start.

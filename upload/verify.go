@@ -28,10 +28,20 @@ func (s *session) verifyEncryption(ctx context.Context, res *Result) error {
 		res.KMSKeyID = aws.ToString(h.SSEKMSKeyId)
 		res.BucketKey = aws.ToBool(h.BucketKeyEnabled)
 	}
-	if res.SSE != want.Mode || (want.IsKMS() && !sameKey(want.KMSKeyID, res.KMSKeyID)) {
+	if !want.StoredAs(res.SSE, res.KMSKeyID) {
 		return &EncryptionError{Bucket: in.Bucket, Key: in.Key, Want: want, GotMode: res.SSE, GotKey: res.KMSKeyID}
 	}
 	return nil
+}
+
+// StoredAs reports whether an object S3 says it stored with encryption
+// mode and key ARN has the encryption s asks for. Asking for none (the
+// bucket default) matches anything; the CLI's --skip-existing asks it too.
+func (s SSE) StoredAs(mode, keyARN string) bool {
+	if s.Mode == SSENone {
+		return true
+	}
+	return mode == s.Mode && (!s.IsKMS() || sameKey(s.KMSKeyID, keyARN))
 }
 
 // sameKey compares the key asked for (id, ARN, alias, or "" for the

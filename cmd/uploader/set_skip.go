@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -78,7 +77,7 @@ func (r skipRule) decide(obj *storedObject, size int64, mtime time.Time, localSu
 		return false, "no object", nil
 	case obj.size != size:
 		return false, fmt.Sprintf("stored with %d bytes, the file has %d", obj.size, size), nil
-	case !storedAsAsked(r.sse, obj.sse, obj.kmsKey):
+	case !r.sse.StoredAs(obj.sse, obj.kmsKey):
 		return false, fmt.Sprintf("stored with encryption %q (key %q), not as asked", obj.sse, obj.kmsKey), nil
 	case r.alg != "" && fullObjectChecksum(r.alg, obj.checksum, obj.checksumType):
 		local, err := localSum()
@@ -99,28 +98,7 @@ func (r skipRule) decide(obj *storedObject, size int64, mtime time.Time, localSu
 // object with alg: the right length, not COMPOSITE (a "-N" suffix does
 // not decode either).
 func fullObjectChecksum(alg checksum.Algorithm, v string, typ types.ChecksumType) bool {
-	if v == "" || typ == types.ChecksumTypeComposite {
-		return false
-	}
-	b, err := checksum.Decode(v)
-	return err == nil && len(b) == alg.Size()
-}
-
-// storedAsAsked: an object stored without the encryption now asked for is
-// uploaded again, not skipped. A key named by alias or left to the default
-// cannot be compared without KMS; then the mode alone counts.
-func storedAsAsked(want upload.SSE, mode, key string) bool {
-	switch {
-	case want.Mode == upload.SSENone:
-		return true
-	case mode != want.Mode:
-		return false
-	case want.KMSKeyID == "" || strings.Contains(want.KMSKeyID, "alias/"):
-		return true
-	case strings.HasPrefix(want.KMSKeyID, "arn:"):
-		return key == want.KMSKeyID
-	}
-	return key == want.KMSKeyID || strings.HasSuffix(key, ":key/"+want.KMSKeyID)
+	return v != "" && typ != types.ChecksumTypeComposite && checksum.WellFormed(alg, v)
 }
 
 // headFailure explains a HeadObject that failed: a denial is a diagnosis

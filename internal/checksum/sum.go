@@ -49,3 +49,11 @@ func Encode(sum []byte) string {
 func Decode(b64 string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(b64)
 }
+
+// WellFormed reports whether v (base64) decodes to a checksum of a's size:
+// servers may report another algorithm's value under a's name (moto puts a
+// CRC32 in the CRC64NVME header), which must never count as a match.
+func WellFormed(a Algorithm, v string) bool {
+	b, err := Decode(v)
+	return err == nil && len(b) == a.Size()
+}
