@@ -6,9 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/journal"
 )
@@ -44,24 +41,17 @@ func (s *session) unfinished(ctx context.Context) string {
 	if !ok {
 		return fmt.Sprintf("list the key's unfinished uploads with `uploader uploads list %s`", s.target())
 	}
-	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.in.Bucket), Prefix: aws.String(s.in.Key)}
+	ups, err := listAllMultipartUploads(ctx, lister, s.in.Bucket, s.in.Key)
+	if err != nil {
+		return fmt.Sprintf("its unfinished uploads could not be listed (%s); list them with `uploader uploads list %s`", diagnose.ErrorCode(err), s.target())
+	}
 	var found []string
-	for {
-		out, err := lister.ListMultipartUploads(ctx, in)
-		if err != nil {
-			return fmt.Sprintf("its unfinished uploads could not be listed (%s); list them with `uploader uploads list %s`", diagnose.ErrorCode(err), s.target())
+	for _, u := range ups {
+		if u.Key != s.in.Key {
+			continue
 		}
-		for _, u := range out.Uploads {
-			if aws.ToString(u.Key) != s.in.Key {
-				continue
-			}
-			found = append(found, fmt.Sprintf("%s (started %s): `uploader uploads abort %s --upload-id %s`",
-				aws.ToString(u.UploadId), aws.ToTime(u.Initiated).UTC().Format(time.RFC3339), s.target(), aws.ToString(u.UploadId)))
-		}
-		if !aws.ToBool(out.IsTruncated) {
-			break
-		}
-		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+		found = append(found, fmt.Sprintf("%s (started %s): `uploader uploads abort %s --upload-id %s`",
+			u.UploadID, u.Initiated.UTC().Format(time.RFC3339), s.target(), u.UploadID))
 	}
 	if len(found) == 0 {
 		return s.target() + " has no unfinished upload"
