@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -19,10 +20,13 @@ import (
 
 // setFake is an S3 that answers PutObject by the key's name: "slow" waits
 // until its request is cancelled, "denied" is refused (403 AccessDenied,
-// a permanent failure), anything else is stored.
+// a permanent failure) once a "slow" one is in flight (the files start in
+// any order), anything else is stored.
 type setFake struct {
-	mu   sync.Mutex
-	puts []string
+	mu       sync.Mutex
+	puts     []string
+	slowOnce sync.Once
+	slowIn   chan struct{} // closed when a "slow" PutObject is in flight
 }
 
 func (f *setFake) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
@@ -30,11 +34,17 @@ func (f *setFake) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...fun
 	f.mu.Lock()
 	f.puts = append(f.puts, key)
 	f.mu.Unlock()
+	f.slowOnce.Do(func() { f.slowIn = make(chan struct{}) })
 	switch {
 	case strings.Contains(key, "slow"):
+		close(f.slowIn)
 		<-ctx.Done()
 		return nil, ctx.Err()
 	case strings.Contains(key, "denied"):
+		select {
+		case <-f.slowIn:
+		case <-time.After(5 * time.Second):
+		}
 		return nil, sdkError("PutObject", 403, "AccessDenied")
 	}
 	return &s3.PutObjectOutput{ETag: aws.String(`"e"`)}, nil
