@@ -90,7 +90,7 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	case s.ra == nil:
 		return s.stream(ctx)
 	case !s.plan.Multipart:
-		return s.single(ctx, s.ra, s.in.Size)
+		return s.single(ctx, &part{size: s.in.Size, ra: s.ra})
 	}
 	return s.multipart(ctx, nil)
 }

@@ -1,7 +1,6 @@
 package upload
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,11 +10,12 @@ import (
 	"github.com/uploader-dev/uploader/internal/checksum"
 )
 
-// single sends size bytes of ra as one PutObject with the object's
-// checksum, which S3 checks (BadDigest on a mismatch). It takes a request
-// token like a part, so the small files of a directory upload share the
-// budget with the big ones' parts.
-func (s *session) single(ctx context.Context, ra io.ReaderAt, size int64) (Result, error) {
+// single sends p (a whole file, or a short stream's bytes in memory) as
+// one PutObject with the object's checksum, which S3 checks (BadDigest on
+// a mismatch). It takes a request token like a part, so the small files of
+// a directory upload share the budget with the big ones' parts.
+func (s *session) single(ctx context.Context, p *part) (Result, error) {
+	size := p.size
 	s.plan = Plan{Size: size}
 	res := s.result()
 	res.Size = size
@@ -24,7 +24,6 @@ func (s *session) single(ctx context.Context, ra io.ReaderAt, size int64) (Resul
 	}
 	defer s.u.limit.release()
 	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
-	p := &part{size: size, ra: ra}
 	sum, err := p.checksum(s)
 	if err != nil {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
@@ -68,7 +67,7 @@ func (s *session) stream(ctx context.Context) (Result, error) {
 	}
 	if int64(m) < ps || !s.plan.Multipart {
 		defer s.u.buffers.put(buf)
-		return s.single(ctx, bytes.NewReader(buf[:m]), int64(m))
+		return s.single(ctx, &part{size: int64(m), buf: buf})
 	}
 	return s.multipart(ctx, &part{n: 1, size: int64(m), buf: buf, pool: s.u.buffers})
 }
