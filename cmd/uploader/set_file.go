@@ -37,8 +37,9 @@ func (r *setRun) one(it *setItem) (o fileOutcome) {
 		}
 	}
 	if r.halted() {
-		// The set stopped while this file was being looked at: a
-		// PutObject would not wait for a part token, so check here.
+		// The set stopped while this file was being looked at (its
+		// HeadObject): say it did not start, rather than let the engine
+		// report a cancelled request.
 		o.status = fileNotStarted
 		return o
 	}
