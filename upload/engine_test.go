@@ -206,7 +206,7 @@ func TestLockedUpload(t *testing.T) {
 	f := newFake()
 	js := journals(t)
 	in, _ := fileInput(t, randomBytes(20*size.MiB))
-	held, err := js.Lock(journal.Identity{Source: in.SourcePath, Bucket: in.Bucket, Key: in.Key})
+	held, err := js.s.Lock(journal.Identity{Source: in.SourcePath, Bucket: in.Bucket, Key: in.Key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestObjectChecksumMismatchAfterComplete(t *testing.T) {
 	if n := countCalls(f.callList(), "AbortMultipartUpload"); n != 0 {
 		t.Fatalf("%d aborts of a completed upload", n)
 	}
-	if recs, _ := js.List(); len(recs) != 0 {
+	if recs, _ := js.s.List(); len(recs) != 0 {
 		t.Fatalf("journal left: %v", recs)
 	}
 }

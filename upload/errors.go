@@ -11,7 +11,7 @@ import (
 // Error is a failed upload. It carries the multipart upload id, when there
 // was one, and what became of it, so the caller can tell the user how to
 // resume or clean up. errors.As finds it; Unwrap gives the cause (often a
-// *diagnose.Diagnosis).
+// *Diagnosis).
 type Error struct {
 	Op       string // "upload", "complete", ...
 	UploadID string // "" when no multipart upload was created

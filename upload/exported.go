@@ -1,14 +1,16 @@
 package upload
 
 import (
+	"github.com/uploader-dev/uploader/diagnosis"
 	"github.com/uploader-dev/uploader/internal/checksum"
-	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/journal"
 )
 
 // Diagnosis is an explained failure, found in Upload's error with
-// errors.As. It is an alias so that code outside this module can name it;
-// its fields:
+// errors.As. It is package diagnosis's type under this package's name (an
+// alias, so both names match): `go doc
+// github.com/uploader-dev/uploader/diagnosis Diagnosis` shows its fields
+// and methods. In short:
 //
 //   - Code: stable (the Code constants below), e.g. MissingKMSDecrypt;
 //   - Operation ("UploadPart", ...), Part and Parts (for part operations);
@@ -17,41 +19,52 @@ import (
 //   - Message (what happened and why), Remedy (what to do, with the exact
 //     policy statements when a permission is missing);
 //   - RequestID, HostID, HTTPStatus, ErrorCode, AWSMessage: AWS's evidence;
+//   - Rerun, PreflightTells: what a program may add in its own words;
 //   - Err: the SDK's error (Unwrap).
 //
-// Summary() is its one-line form, Text() the whole explanation.
-type Diagnosis = diagnose.Diagnosis
+// Summary() is its one-line form, Text() the whole explanation, Transient()
+// whether it can pass by itself.
+type Diagnosis = diagnosis.Diagnosis
 
-// Code is a Diagnosis code; the values are a stable contract.
-type Code = diagnose.Code
+// Code is a Diagnosis code; the values are a stable contract. It is
+// package diagnosis's Code; Transient() reports a cause that can pass by
+// itself (KMS throttling, an unreachable endpoint).
+type Code = diagnosis.Code
 
 // The diagnosis codes.
 const (
-	MissingKMSDecrypt         = diagnose.MissingKMSDecrypt
-	MissingKMSGenerateDataKey = diagnose.MissingKMSGenerateDataKey
-	KMSKeyDisabled            = diagnose.KMSKeyDisabled
-	KMSKeyPendingDeletion     = diagnose.KMSKeyPendingDeletion
-	KMSKeyNotFound            = diagnose.KMSKeyNotFound
-	KMSKeyWrongRegion         = diagnose.KMSKeyWrongRegion
-	KMSThrottled              = diagnose.KMSThrottled
-	S3AccessDenied            = diagnose.S3AccessDenied
-	BucketNotFound            = diagnose.BucketNotFound
-	WrongRegion               = diagnose.WrongRegion
-	CredentialsMissing        = diagnose.CredentialsMissing
-	CredentialsExpired        = diagnose.CredentialsExpired
-	CredentialsInvalid        = diagnose.CredentialsInvalid
-	ClockSkewed               = diagnose.ClockSkewed
-	EndpointUnreachable       = diagnose.EndpointUnreachable
-	TLSUntrusted              = diagnose.TLSUntrusted
-	ACLNotSupported           = diagnose.ACLNotSupported
+	MissingKMSDecrypt         = diagnosis.MissingKMSDecrypt
+	MissingKMSGenerateDataKey = diagnosis.MissingKMSGenerateDataKey
+	KMSKeyDisabled            = diagnosis.KMSKeyDisabled
+	KMSKeyPendingDeletion     = diagnosis.KMSKeyPendingDeletion
+	KMSKeyNotFound            = diagnosis.KMSKeyNotFound
+	KMSKeyWrongRegion         = diagnosis.KMSKeyWrongRegion
+	KMSThrottled              = diagnosis.KMSThrottled
+	S3AccessDenied            = diagnosis.S3AccessDenied
+	BucketNotFound            = diagnosis.BucketNotFound
+	WrongRegion               = diagnosis.WrongRegion
+	CredentialsMissing        = diagnosis.CredentialsMissing
+	CredentialsExpired        = diagnosis.CredentialsExpired
+	CredentialsInvalid        = diagnosis.CredentialsInvalid
+	ClockSkewed               = diagnosis.ClockSkewed
+	EndpointUnreachable       = diagnosis.EndpointUnreachable
+	TLSUntrusted              = diagnosis.TLSUntrusted
+	ACLNotSupported           = diagnosis.ACLNotSupported
 )
 
 // Journals is a folder of resume journals (Options.Journals), from
 // OpenJournals. An Uploader with Journals keeps a failed or interrupted
 // file upload and resumes it on the next Upload of the same file to the
-// same key; ListUploads shows the journaled uploads. Use one folder per
-// host: journals lock their upload with the pid of the process holding it.
-type Journals = journal.Store
+// same key; ListUploads shows the journaled uploads, AbortUpload and
+// AbortUploads remove an upload with its journal. Use one folder per host:
+// journals lock their upload with the pid of the process holding it, and
+// one *Journals may be shared by Uploaders and goroutines.
+type Journals struct {
+	s *journal.Store
+}
+
+// Dir is the folder the journals are in.
+func (js *Journals) Dir() string { return js.s.Dir() }
 
 // OpenJournals opens (creating it 0700) the folder of resume journals;
 // dir "" is the default, $XDG_STATE_HOME/uploader or
@@ -64,7 +77,11 @@ func OpenJournals(dir string) (*Journals, error) {
 		}
 		dir = d
 	}
-	return journal.Open(dir)
+	s, err := journal.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Journals{s: s}, nil
 }
 
 // LockedError (PID, Path, Identity) says another uploader holds this

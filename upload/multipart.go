@@ -67,7 +67,7 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 // Result when an earlier run already completed the object.
 func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.resumable() {
-		jr, err := s.opts.Journals.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
+		jr, err := s.opts.Journals.s.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
 		if err != nil {
 			return nil, err // a *LockedError
 		}

@@ -177,7 +177,7 @@ func abortUnlessRunning(ctx context.Context, c UploadsClient, js *Journals, u Pe
 	if u.Source == "" || js == nil {
 		return AbortResult{Upload: u, Err: abortMultipartUpload(ctx, c, u)}, false
 	}
-	j, err := js.Lock(journal.Identity{Source: u.Source, Bucket: u.Bucket, Key: u.Key})
+	j, err := js.s.Lock(journal.Identity{Source: u.Source, Bucket: u.Bucket, Key: u.Key})
 	var locked *LockedError
 	if errors.As(err, &locked) {
 		return AbortResult{Upload: u, Err: err}, false

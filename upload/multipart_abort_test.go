@@ -84,7 +84,7 @@ func TestAbortUploadsOlderThan(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeUploads{bucket: "b", uploads: uploads, abortErr: map[string]error{"RACED": errNoSuchUpload, "BROKEN": errors.New("500 InternalError")}}
 			js := journalsWith(t, "b", map[string]string{"OLD": "p/old", "BUSY": "p/busy", "RACED": "p/raced", "BROKEN": "p/broken"}, 2)
-			held, err := js.Lock(journal.Identity{Source: "/src/p/busy", Bucket: "b", Key: "p/busy"})
+			held, err := js.s.Lock(journal.Identity{Source: "/src/p/busy", Bucket: "b", Key: "p/busy"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -146,7 +146,7 @@ func journalRecords(js *Journals) []journal.Record {
 	if js == nil {
 		return nil
 	}
-	recs, _ := js.List()
+	recs, _ := js.s.List()
 	return recs
 }
 
@@ -158,7 +158,7 @@ func removeJournalOfUpload(js *Journals, id journal.Identity, uploadID string) b
 	if js == nil {
 		return false
 	}
-	j, err := js.Lock(id)
+	j, err := js.s.Lock(id)
 	if err != nil {
 		return false
 	}

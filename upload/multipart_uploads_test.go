@@ -92,7 +92,7 @@ var errNoSuchUpload = &smithy.GenericAPIError{Code: "NoSuchUpload", Message: "Th
 // source /src/<key>.
 func journalsWith(t *testing.T, bucket string, recs map[string]string, parts int) *Journals {
 	t.Helper()
-	js, err := journal.Open(t.TempDir())
+	js, err := OpenJournals(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func journalsWith(t *testing.T, bucket string, recs map[string]string, parts int
 
 func writeJournal(t *testing.T, js *Journals, id journal.Identity, uploadID string, parts int) {
 	t.Helper()
-	j, err := js.Lock(id)
+	j, err := js.s.Lock(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func writeJournal(t *testing.T, js *Journals, id journal.Identity, uploadID stri
 // journalIDs are the upload ids of the journals left in js.
 func journalIDs(t *testing.T, js *Journals) []string {
 	t.Helper()
-	recs, errs := js.List()
+	recs, errs := js.s.List()
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -150,7 +150,7 @@ func TestListUploads(t *testing.T) {
 	// A running upload holds the journal of a gone upload: kept.
 	busy := journal.Identity{Source: "/src/busy", Bucket: "b", Key: "p/busy"}
 	writeJournal(t, js, busy, "BUSY", 1)
-	held, err := js.Lock(busy)
+	held, err := js.s.Lock(busy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestListUploadsErrors(t *testing.T) {
 // A journal replaced by a new upload of the same file between the listing
 // and its cleanup stays: it is the new upload's.
 func TestRemoveJournalOfUploadChecksTheID(t *testing.T) {
-	js, err := journal.Open(filepath.Join(t.TempDir(), "j"))
+	js, err := OpenJournals(filepath.Join(t.TempDir(), "j"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uploader-dev/uploader/internal/journal"
 	"github.com/uploader-dev/uploader/internal/size"
 )
 
@@ -31,9 +30,9 @@ func fileInput(t *testing.T, data []byte) (Input, *os.File) {
 	return in, f
 }
 
-func journals(t *testing.T) *journal.Store {
+func journals(t *testing.T) *Journals {
 	t.Helper()
-	st, err := journal.Open(filepath.Join(t.TempDir(), "state"))
+	st, err := OpenJournals(filepath.Join(t.TempDir(), "state"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +67,7 @@ func TestResumeSendsOnlyMissingParts(t *testing.T) {
 	if !errors.As(err, &ue) || !ue.Kept || ue.Aborted {
 		t.Fatalf("first run: %v, want a kept upload", err)
 	}
-	if recs, _ := st.List(); len(recs) != 1 || len(recs[0].Parts) != 3 {
+	if recs, _ := st.s.List(); len(recs) != 1 || len(recs[0].Parts) != 3 {
 		t.Fatalf("journal after the failure: %+v", recs)
 	}
 
@@ -89,7 +88,7 @@ func TestResumeSendsOnlyMissingParts(t *testing.T) {
 	if res.Resumed != 3*8*size.MiB || l.bytes != int64(len(data))-res.Resumed || l.started[0].Resumed != res.Resumed {
 		t.Fatalf("resumed %d, reported sent %d, start info %+v", res.Resumed, l.bytes, l.started)
 	}
-	if recs, _ := st.List(); len(recs) != 0 {
+	if recs, _ := st.s.List(); len(recs) != 0 {
 		t.Fatalf("journal left after completion: %+v", recs)
 	}
 }
@@ -149,12 +148,12 @@ func TestResumeAfterCompleteFindsObject(t *testing.T) {
 	if !res.ChecksumVerified || res.Resumed != int64(len(data)) {
 		t.Fatalf("result %+v: want verified, all resumed", res)
 	}
-	if recs, _ := st.List(); len(recs) != 0 {
+	if recs, _ := st.s.List(); len(recs) != 0 {
 		t.Fatal("journal not removed")
 	}
 }
 
-func journalFile(t *testing.T, st *journal.Store) string {
+func journalFile(t *testing.T, st *Journals) string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(st.Dir(), "*.journal"))
 	if len(m) == 1 {
@@ -255,7 +254,7 @@ func TestResumeListPartsDenied(t *testing.T) {
 // interruptAt runs a first upload that fails transiently at part n, so a
 // journaled, kept upload is left for the next run; the fake is then reset
 // to succeed.
-func interruptAt(t *testing.T, f *fakeS3, st *journal.Store, in Input, n int32) {
+func interruptAt(t *testing.T, f *fakeS3, st *Journals, in Input, n int32) {
 	t.Helper()
 	f.failPart = func(p int32) error {
 		if p == n {

@@ -122,7 +122,7 @@ func attempts(err error) int {
 	return 0
 }
 
-// unreachableLine is the one-line cause: "cannot reach
+// line is the one-line cause (diagnosis says it the same way): "cannot reach
 // http://127.0.0.1:1 (S3): connection refused".
 func (nf netFailure) line(service string) string {
 	where := orUnknown(nf.endpoint, "the endpoint")
@@ -137,7 +137,7 @@ func (nf netFailure) line(service string) string {
 
 func explainUnreachable(d *Diagnosis, f facts, nf netFailure) bool {
 	d.Code = EndpointUnreachable
-	d.Endpoint, d.Service = nf.endpoint, f.service
+	d.Endpoint, d.Service, d.Cause = nf.endpoint, f.service, nf.cause
 	tries := ""
 	if n := attempts(d.Err); n > 1 {
 		tries = fmt.Sprintf(" (%d attempts)", n)
@@ -160,7 +160,7 @@ func explainUnreachable(d *Diagnosis, f facts, nf netFailure) bool {
 
 func explainUntrusted(d *Diagnosis, f facts, nf netFailure) bool {
 	d.Code = TLSUntrusted
-	d.Endpoint, d.Service = nf.endpoint, f.service
+	d.Endpoint, d.Service, d.Cause = nf.endpoint, f.service, nf.cause
 	d.What = fmt.Sprintf("%s was not sent: %s.", where(d), nf.line(f.service))
 	switch nf.tlsKind {
 	case tlsWrongHost:

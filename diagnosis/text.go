@@ -1,4 +1,4 @@
-package diagnose
+package diagnosis
 
 import (
 	"fmt"
@@ -55,7 +55,7 @@ func (d *Diagnosis) Summary() string {
 	case EndpointUnreachable, TLSUntrusted:
 		b.WriteString(netSummary(d))
 	case ACLNotSupported:
-		b.WriteString("the bucket has ACLs disabled: drop --acl")
+		b.WriteString("the bucket has ACLs disabled and the request sets an ACL")
 	default:
 		b.WriteString(string(d.Code))
 	}
@@ -63,7 +63,7 @@ func (d *Diagnosis) Summary() string {
 	return b.String()
 }
 
-// Text is the multi-line report the CLI prints: summary, what happened,
+// Text is the multi-line report for people: summary, what happened,
 // evidence, why, and the remedy.
 func (d *Diagnosis) Text() string {
 	var b strings.Builder
@@ -115,18 +115,38 @@ func invalidSummary(code string) string {
 }
 
 // netSummary is the network line: "cannot reach http://127.0.0.1:1 (S3):
-// connection refused". The cause is taken again from the error, so a
-// hand-made diagnosis without one still reads well.
+// connection refused". A hand-made diagnosis without a Cause still reads
+// well.
 func netSummary(d *Diagnosis) string {
-	nf, ok := netFailure{}, false
-	if d.Err != nil {
-		nf, ok = networkFailure(d.Err)
+	tls := d.Code == TLSUntrusted
+	cause := d.Cause
+	switch {
+	case cause != "":
+	case tls:
+		cause = "certificate not trusted"
+	default:
+		cause = "no answer"
 	}
-	if !ok {
-		nf = netFailure{endpoint: d.Endpoint, tls: d.Code == TLSUntrusted, cause: "no answer"}
-		if nf.tls {
-			nf.cause = "certificate not trusted"
-		}
+	return networkLine(d.Endpoint, d.Service, tls, cause)
+}
+
+// networkLine says in one line why a request got no answer: "cannot reach
+// http://127.0.0.1:1 (S3): connection refused", or "cannot trust the TLS
+// certificate of ...". internal/diagnose says it the same way.
+func networkLine(endpoint, service string, tls bool, cause string) string {
+	where := orUnknown(endpoint, "the endpoint")
+	if service != "" {
+		where += " (" + service + ")"
 	}
-	return nf.line(d.Service)
+	if tls {
+		return "cannot trust the TLS certificate of " + where + ": " + cause
+	}
+	return "cannot reach " + where + ": " + cause
+}
+
+func orUnknown(s, placeholder string) string {
+	if s == "" {
+		return placeholder
+	}
+	return s
 }
