@@ -113,6 +113,10 @@ type Check struct {
 	Code   diagnose.Code `json:"code,omitempty"`
 	Detail string        `json:"detail"`
 	Remedy string        `json:"remedy,omitempty"`
+	// Rerun is set when the remedy is a change after which the same upload
+	// (and preflight) can pass: a program may add "run it again" in its own
+	// words. The texts never name a program's flags or commands.
+	Rerun bool `json:"-"`
 	// Operation is the S3 call whose answer the verdict rests on, for the
 	// canary: the request the upload itself would have failed on.
 	Operation string `json:"operation,omitempty"`

@@ -66,6 +66,7 @@ func (r *run) bucket(ctx context.Context) {
 			Detail: fmt.Sprintf("s3://%s does not exist (%s)", r.o.Bucket, evidence("HeadBucket", err))}
 		if d != nil {
 			c.Remedy = d.Remedy
+			c.Rerun = d.Rerun
 		}
 		r.add(c)
 	case diagnose.IsAccessDenied(err):

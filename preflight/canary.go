@@ -216,9 +216,10 @@ func (r *run) canaryFailure(ctx context.Context, op string, in *s3.CreateMultipa
 		c.Status, c.Code = Warn, d.Code // transient: the upload retries it
 		c.Detail = fmt.Sprintf("%s on %s throttled by KMS (%s)", op, r.cn.key, evidence(op, err))
 		c.Remedy = d.Remedy
+		c.Rerun = d.Rerun
 	default:
 		r.cn.outcome = cnFailed
-		c.Status, c.Code, c.Remedy = Fail, d.Code, d.Remedy
+		c.Status, c.Code, c.Remedy, c.Rerun = Fail, d.Code, d.Remedy, d.Rerun
 		c.Detail = fmt.Sprintf("%s on %s failed (%s)", op, r.cn.key, evidence(op, err))
 	}
 	return c

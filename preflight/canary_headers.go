@@ -44,6 +44,7 @@ func (r *run) headerDenied(ctx context.Context, in *s3.CreateMultipartUploadInpu
 	missing := strings.Join(actions, " or ")
 	if d := diagnose.Classify(denial, dc); d != nil {
 		c.Code, c.Remedy, missing = d.Code, d.Remedy, d.Action
+		c.Rerun = d.Rerun
 	}
 	c.Detail = fmt.Sprintf("S3 denied CreateMultipartUpload on %s with the upload's %s and allowed it without them: %s is missing for %s (%s)",
 		r.cn.key, strings.Join(headers, " and "), missing, orDash(r.principal), evidence("CreateMultipartUpload", denial))

@@ -32,7 +32,7 @@ func (r *run) identity(ctx context.Context) {
 			// Nothing else can succeed: say it once here, skip the rest.
 			r.noCreds, r.noCredsWhy = true, "not checked: "+rejectsEveryRequest[d.Code]+" (see identity)"
 			r.add(Check{Name: CheckIdentity, Status: Fail, Code: d.Code,
-				Detail: d.Summary() + " (" + evidence("GetCallerIdentity", err) + ")", Remedy: d.Remedy})
+				Detail: d.Summary() + " (" + evidence("GetCallerIdentity", err) + ")", Remedy: d.Remedy, Rerun: d.Rerun})
 			return
 		}
 		r.add(Check{Name: CheckIdentity, Status: Skip,

@@ -112,6 +112,7 @@ func (r *run) describeKey(ctx context.Context) Check {
 			c.Detail = fmt.Sprintf("key %s not found (%s)", id, evidence("DescribeKey", err))
 			if d := diagnose.Classify(err, r.diagContext("DescribeKey")); d != nil {
 				c.Code, c.Remedy = d.Code, d.Remedy
+				c.Rerun = d.Rerun
 			}
 		case diagnose.IsAccessDenied(err):
 			c.Status = Skip
@@ -139,7 +140,8 @@ func (r *run) describeKey(ctx context.Context) Check {
 	case md.KeyState == kmstypes.KeyStateDisabled:
 		c.Status, c.Code = Fail, diagnose.KMSKeyDisabled
 		c.Detail = fmt.Sprintf("key %s is Disabled", r.keyARN)
-		c.Remedy = fmt.Sprintf("Enable the key (needs kms:EnableKey; ask the key's administrator): `aws kms enable-key --key-id %s --region %s`, or use another key. Then run the same command again.", r.keyARN, r.keyRegion())
+		c.Remedy = fmt.Sprintf("Enable the key (needs kms:EnableKey; ask the key's administrator): `aws kms enable-key --key-id %s --region %s`, or use another key.", r.keyARN, r.keyRegion())
+		c.Rerun = true
 	case md.KeyState == kmstypes.KeyStatePendingDeletion || md.KeyState == kmstypes.KeyStatePendingReplicaDeletion:
 		c.Status, c.Code = Fail, diagnose.KMSKeyPendingDeletion
 		when := ""
@@ -147,7 +149,8 @@ func (r *run) describeKey(ctx context.Context) Check {
 			when = ", deletion on " + md.DeletionDate.UTC().Format("2006-01-02")
 		}
 		c.Detail = fmt.Sprintf("key %s is %s%s", r.keyARN, md.KeyState, when)
-		c.Remedy = fmt.Sprintf("If the key is still needed, cancel the deletion and enable it (needs kms:CancelKeyDeletion and kms:EnableKey): `aws kms cancel-key-deletion --key-id %s --region %s && aws kms enable-key --key-id %s --region %s`. Otherwise use another key. Then run the same command again.", r.keyARN, r.keyRegion(), r.keyARN, r.keyRegion())
+		c.Remedy = fmt.Sprintf("If the key is still needed, cancel the deletion and enable it (needs kms:CancelKeyDeletion and kms:EnableKey): `aws kms cancel-key-deletion --key-id %s --region %s && aws kms enable-key --key-id %s --region %s`. Otherwise use another key.", r.keyARN, r.keyRegion(), r.keyARN, r.keyRegion())
+		c.Rerun = true
 	case md.KeyState != kmstypes.KeyStateEnabled && md.KeyState != "":
 		c.Status = Fail
 		if md.KeyState == kmstypes.KeyStatePendingImport {
@@ -190,7 +193,7 @@ func (r *run) describeKey(ctx context.Context) Check {
 func (r *run) wrongRegion(key, keyRegion string) Check {
 	return Check{Name: CheckKey, Status: Fail, Code: diagnose.KMSKeyWrongRegion,
 		Detail: fmt.Sprintf("key %s is in %s, the bucket in %s: S3 uses only keys of the bucket's region", key, keyRegion, r.region),
-		Remedy: fmt.Sprintf("Use a key in %s: create one there, or replicate a multi-Region key (`aws kms replicate-key --key-id %s --replica-region %s`), and pass its ARN. Then run the same command again.", r.region, key, r.region)}
+		Remedy: fmt.Sprintf("Use a key in %s: create one there, or replicate a multi-Region key (`aws kms replicate-key --key-id %s --replica-region %s`), and pass its ARN.", r.region, key, r.region), Rerun: true}
 }
 
 func (r *run) crossAccountManaged(key string) Check {
@@ -221,7 +224,7 @@ func (r *run) kmsRequests(context.Context) {
 		c.Detail = "size unknown: S3 calls kms:Decrypt once per part (bucket key off" + unknownBK(r.bkKnown) + ")"
 	case p.Parts > manyParts:
 		c.Status = Warn
-		c.Detail = fmt.Sprintf("%d parts with the S3 Bucket Key off%s: S3 makes about %d KMS requests for this upload, which shares the account's KMS request quota; enable the bucket key to cut them (--bucket-key-enabled)", p.Parts, unknownBK(r.bkKnown), p.Parts+1)
+		c.Detail = fmt.Sprintf("%d parts with the S3 Bucket Key off%s: S3 makes about %d KMS requests for this upload, which shares the account's KMS request quota; enable the S3 Bucket Key (the bucket's setting, or the upload's SSE.BucketKey) to cut them", p.Parts, unknownBK(r.bkKnown), p.Parts+1)
 	default:
 		c.Detail = fmt.Sprintf("%d parts: about %d KMS requests (bucket key off%s)", p.Parts, p.Parts+1, unknownBK(r.bkKnown))
 	}

@@ -36,7 +36,7 @@ func (r *run) downSkip(service string) (string, bool) {
 func noAnswerCheck(name string, d *diagnose.Diagnosis) Check {
 	c := Check{Name: name, Status: Skip, Code: d.Code, Detail: "not checked: " + netLine(d)}
 	if d.Code == diagnose.TLSUntrusted && d.Service == "S3" {
-		c.Status, c.Detail, c.Remedy = Fail, netLine(d), d.Remedy
+		c.Status, c.Detail, c.Remedy, c.Rerun = Fail, netLine(d), d.Remedy, d.Rerun
 	}
 	return c
 }

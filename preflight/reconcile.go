@@ -34,7 +34,7 @@ func (r *run) reconcile(context.Context) {
 	case rtGDKDenied:
 		switch {
 		case createOK:
-			row.Status, row.Code, row.Remedy = Warn, "", ""
+			row.Status, row.Code, row.Remedy, row.Rerun = Warn, "", "", false
 			row.Detail += "; but S3's own kms:GenerateDataKey was allowed (canary CreateMultipartUpload): the key allows use only through S3 (kms:ViaService) or from certain accounts (kms:CallerAccount), which a direct call cannot pass"
 		case !canaryRan:
 			row.Detail += "; the canary did not run, so a key usable only through S3 (kms:ViaService) cannot be ruled out"
@@ -49,7 +49,7 @@ func (r *run) reconcile(context.Context) {
 			row.Detail += "; this upload is a single request and needs only kms:GenerateDataKey, but a file above the multipart threshold (8 MiB by default) will fail on UploadPart with AccessDenied"
 			r.rep.Hint = diagnose.MissingKMSDecrypt
 		case partOK:
-			row.Status, row.Code, row.Remedy = Warn, "", ""
+			row.Status, row.Code, row.Remedy, row.Rerun = Warn, "", "", false
 			row.Detail += "; but S3's own kms:Decrypt was allowed (canary UploadPart): the key allows use only through S3 (kms:ViaService) or from certain accounts (kms:CallerAccount), which a direct call cannot pass"
 		case !canaryRan:
 			row.Detail += "; the canary did not run, so a key usable only through S3 (kms:ViaService) cannot be ruled out"
@@ -66,7 +66,7 @@ func (r *run) reconcile(context.Context) {
 	switch {
 	case cn == cnHeaderDenied:
 		// The canary's row says it all: the header's permission.
-		rec = Check{Name: CheckReconcile, Status: Fail, Code: crow.Code, Remedy: crow.Remedy,
+		rec = Check{Name: CheckReconcile, Status: Fail, Code: crow.Code, Remedy: crow.Remedy, Rerun: crow.Rerun,
 			Detail: "S3 allows the upload without its tags or ACL and refuses it with them: the permission those headers need is missing, not s3:PutObject or KMS"}
 	case cn == cnCreateDenied && (rt == rtOK || rt == rtDecryptDenied || (!r.kms && !r.sseUnknown)):
 		r.s3Side(crow, "CreateMultipartUpload")
@@ -75,7 +75,7 @@ func (r *run) reconcile(context.Context) {
 		} else {
 			crow.Detail += ": S3 does not call KMS for this upload, so s3:PutObject is missing or a bucket policy, service control policy or permission boundary denies it"
 		}
-		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.S3AccessDenied, Remedy: crow.Remedy,
+		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.S3AccessDenied, Remedy: crow.Remedy, Rerun: crow.Rerun,
 			Detail: "KMS allows the key, S3 refuses the upload: the cause is on the S3 side, not KMS"}
 		if !r.kms {
 			rec.Detail = "not SSE-KMS: S3 refuses the upload for an S3-side reason"
@@ -83,33 +83,34 @@ func (r *run) reconcile(context.Context) {
 	case cn == cnPartDenied && rt == rtOK:
 		r.s3Side(crow, "UploadPart")
 		crow.Detail += ": KMS allowed this principal kms:Decrypt directly with the context S3 uses (round trip), so S3 refused the part for an S3-side reason: a bucket policy with conditions, a service control policy or a permission boundary"
-		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.S3AccessDenied, Remedy: crow.Remedy,
+		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.S3AccessDenied, Remedy: crow.Remedy, Rerun: crow.Rerun,
 			Detail: "KMS allows the key, S3 refuses the part: the cause is on the S3 side, not KMS"}
 	case cn == cnCreateDenied && rt == rtGDKDenied:
 		r.kmsSide(crow, "CreateMultipartUpload", diagnose.MissingKMSGenerateDataKey)
 		crow.Detail += ": consistent with the round trip, which KMS denied kms:GenerateDataKey"
-		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.MissingKMSGenerateDataKey, Remedy: crow.Remedy,
+		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.MissingKMSGenerateDataKey, Remedy: crow.Remedy, Rerun: crow.Rerun,
 			Detail: "KMS and S3 agree: kms:GenerateDataKey is missing for " + orDash(r.principal) + " on " + r.keyARN}
 	case cn == cnCreateDenied:
 		// No round trip to tell S3 and KMS apart: both causes are named.
 		d := diagnose.Classify(r.cn.err, r.canaryContext("CreateMultipartUpload", "aws:kms", ""))
-		crow.Code, crow.Remedy = diagnose.S3AccessDenied, ""
+		crow.Code, crow.Remedy, crow.Rerun = diagnose.S3AccessDenied, "", false
 		if d != nil {
 			crow.Code, crow.Remedy = d.Code, d.Remedy
+			crow.Rerun = d.Rerun
 		}
 		crow.Detail += ": s3:PutObject or kms:GenerateDataKey is missing (no round trip ran to tell which)"
 		rec = Check{Name: CheckReconcile, Status: Skip, Detail: "no round trip to reconcile with; the canary decides"}
 	case cn == cnPartDenied && rt == rtDecryptDenied:
 		r.kmsSide(crow, "UploadPart", diagnose.MissingKMSDecrypt)
 		crow.Detail += ": consistent with the round trip, which KMS denied kms:Decrypt"
-		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.MissingKMSDecrypt, Remedy: crow.Remedy,
+		rec = Check{Name: CheckReconcile, Status: Fail, Code: diagnose.MissingKMSDecrypt, Remedy: crow.Remedy, Rerun: crow.Rerun,
 			Detail: "KMS and S3 agree: kms:Decrypt is missing for " + orDash(r.principal) + " on " + r.keyARN + " (multipart needs it for every part)"}
 	case cn == cnPartDenied:
 		// Create passed, so s3:PutObject and (through S3) GenerateDataKey
 		// are allowed: the part's kms:Decrypt is the likely cause.
 		r.kmsSide(crow, "UploadPart", "")
 		crow.Detail += ": S3 allowed CreateMultipartUpload, so the part's kms:Decrypt through S3 is most likely missing"
-		rec = Check{Name: CheckReconcile, Status: Fail, Code: crow.Code, Remedy: crow.Remedy,
+		rec = Check{Name: CheckReconcile, Status: Fail, Code: crow.Code, Remedy: crow.Remedy, Rerun: crow.Rerun,
 			Detail: "S3 allows the upload to start but refuses its parts: kms:Decrypt is most likely missing"}
 	case rt == rtGDKDenied && createOK, rt == rtDecryptDenied && need && partOK:
 		rec = Check{Name: CheckReconcile, Status: Warn,
@@ -137,6 +138,7 @@ func (r *run) s3Side(row *Check, op string) {
 	// what the round trip proved.
 	if d := diagnose.Classify(r.cn.err, r.canaryContext(op, "", "")); d != nil {
 		row.Remedy = d.Remedy
+		row.Rerun = d.Rerun
 	}
 }
 
@@ -147,6 +149,7 @@ func (r *run) kmsSide(row *Check, op string, hint diagnose.Code) {
 	d := diagnose.Classify(r.cn.err, r.canaryContext(op, "aws:kms", hint))
 	if d != nil {
 		row.Code, row.Remedy = d.Code, d.Remedy
+		row.Rerun = d.Rerun
 	} else if hint != "" {
 		row.Code = hint
 	}

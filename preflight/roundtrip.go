@@ -114,7 +114,7 @@ func (r *run) doRoundTrip(ctx context.Context) Check {
 		r.rt.outcome = rtFailed
 		c.Status = Fail
 		c.Detail = "Decrypt returned a different data key than GenerateDataKey made (" + ecText + "): KMS (or something in between) is not working as S3 needs"
-		c.Remedy = "Check the KMS endpoint (AWS_ENDPOINT_URL_KMS, proxies) and retry; report it with --debug output if it persists."
+		c.Remedy = "Check the KMS endpoint (AWS_ENDPOINT_URL_KMS, proxies) and retry; report it with the SDK's request log (debug logging) if it persists."
 		return c
 	}
 	r.rt.outcome = rtOK
@@ -153,9 +153,10 @@ func (r *run) rtFailure(op string, err error, ecText string) Check {
 	}
 	if d != nil {
 		c.Remedy = d.Remedy
+		c.Rerun = d.Rerun
 	}
 	if c.Status == Skip {
-		c.Remedy = ""
+		c.Remedy, c.Rerun = "", false
 	}
 	return c
 }

@@ -241,7 +241,7 @@ func TestCanaryACLNotSupported(t *testing.T) {
 	f.fail("S3.CreateMultipartUpload", s3Err("CreateMultipartUpload", 400, "AccessControlListNotSupported", "The bucket does not allow ACLs"))
 	rep := runFake(t, f, o)
 	c := check(t, rep, CheckCanary)
-	if rep.Verdict != Fail || c.Status != Fail || c.Code != diagnose.ACLNotSupported || !strings.Contains(c.Remedy, "--acl") {
+	if rep.Verdict != Fail || c.Status != Fail || c.Code != diagnose.ACLNotSupported || !strings.Contains(c.Remedy, "Drop the request's ACL") {
 		t.Fatalf("canary %+v\n%s", c, dump(rep))
 	}
 }

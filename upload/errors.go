@@ -96,17 +96,17 @@ type StreamTooLargeError struct {
 }
 
 func (e *StreamTooLargeError) Error() string {
-	return fmt.Sprintf("the stream is larger than %d parts of %s (%s): nothing was stored; rerun with a larger --part-size or --expected-size", e.MaxParts, size.Format(e.PartSize), size.Format(int64(e.MaxParts)*e.PartSize))
+	return fmt.Sprintf("the stream is larger than %d parts of %s (%s): nothing was stored; upload it with a larger part size or expected size", e.MaxParts, size.Format(e.PartSize), size.Format(int64(e.MaxParts)*e.PartSize))
 }
 
-// ObjectExistsError is a --no-overwrite (Input.NoOverwrite) upload to a key
+// ObjectExistsError is an Input.NoOverwrite upload to a key
 // that already holds an object: nothing was stored, the object is unchanged.
 type ObjectExistsError struct {
 	Bucket, Key string
 }
 
 func (e *ObjectExistsError) Error() string {
-	return fmt.Sprintf("s3://%s/%s already exists and the upload asked not to overwrite it: the object is unchanged; delete it or upload without --no-overwrite", e.Bucket, e.Key)
+	return fmt.Sprintf("s3://%s/%s already exists and the upload asked not to overwrite it: the object is unchanged; delete it, or upload without the no-overwrite condition", e.Bucket, e.Key)
 }
 
 // ChecksumError is a checksum S3 reported that differs from the one

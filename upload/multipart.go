@@ -34,6 +34,7 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 		}
 		if done != nil {
 			done.Notes = append(s.notes, done.Notes...)
+			done.Unfinished = s.unfinishedUploads
 			return *done, nil
 		}
 		return s.fail(ctx, err)
@@ -58,7 +59,7 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 	// The object exists now: a checksum that differs is reported, not a
 	// reason to abort an upload that is no longer there.
 	err = s.verifyChecksum(&res, expected, reported)
-	res.Notes = s.notes
+	res.Notes, res.Unfinished = s.notes, s.unfinishedUploads
 	return res, err
 }
 

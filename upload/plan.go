@@ -61,7 +61,7 @@ func MakePlan(sz int64, o PlanOptions) (Plan, error) {
 		threshold = DefaultThreshold
 	}
 	if o.PartSize != 0 && (o.PartSize < MinPartSize || o.PartSize > MaxPartSize) {
-		return Plan{}, &PlanError{fmt.Sprintf("part size %s is out of range: S3 takes parts of 5 MiB to 5 GiB (e.g. --part-size 16MiB)", size.Format(o.PartSize))}
+		return Plan{}, &PlanError{fmt.Sprintf("part size %s is out of range: S3 takes parts of 5 MiB to 5 GiB (e.g. 16 MiB)", size.Format(o.PartSize))}
 	}
 	if sz < 0 { // a stream: the part size cannot adapt later, so pick it now
 		ps := o.PartSize

@@ -41,6 +41,9 @@ type session struct {
 	failure failure
 	diag    diagnostics
 	notes   []string
+	// unfinishedUploads are uploads of the key found and left for the
+	// caller to abort (Result.Unfinished).
+	unfinishedUploads []PendingUpload
 }
 
 // sourceState is a file source's size and mtime when the upload started.
@@ -163,7 +166,7 @@ func (s *session) fail(ctx context.Context, err error) (Result, error) {
 func (s *session) verifyChecksum(res *Result, expected, reported string) error {
 	alg := s.req.alg
 	if alg == "" {
-		s.note("no checksums were sent (--checksum-calculation when_required): the stored bytes were not verified end to end")
+		s.note("no checksums were sent (checksums off): the stored bytes were not verified end to end")
 		return nil
 	}
 	res.ChecksumAlgorithm, res.Checksum = string(alg), expected

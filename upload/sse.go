@@ -30,26 +30,27 @@ type SSE struct {
 // IsKMS reports whether S3 will call KMS for this object.
 func (s SSE) IsKMS() bool { return s.Mode == SSEKMS || s.Mode == SSEKMSDSSE }
 
-// Validate checks the combination of settings, before any request.
+// Validate checks the combination of settings, before any request; the
+// error is an *SSEError.
 func (s SSE) Validate() error {
 	switch s.Mode {
 	case SSENone, SSEKMS, SSEKMSDSSE, SSES3:
 	default:
-		return fmt.Errorf("--sse %q is not a server-side encryption mode: use aws:kms, aws:kms:dsse or AES256", s.Mode)
+		return &SSEError{Field: "Mode", Msg: fmt.Sprintf("%q is not a server-side encryption mode: use aws:kms, aws:kms:dsse or AES256", s.Mode)}
 	}
 	if !s.IsKMS() {
 		switch {
 		case s.KMSKeyID != "":
-			return fmt.Errorf("--sse-kms-key-id needs --sse aws:kms (or aws:kms:dsse)")
+			return &SSEError{Field: "KMSKeyID", Msg: "a KMS key needs the mode aws:kms (or aws:kms:dsse)"}
 		case len(s.Context) > 0:
-			return fmt.Errorf("--sse-kms-context needs --sse aws:kms (or aws:kms:dsse)")
+			return &SSEError{Field: "Context", Msg: "an encryption context needs the mode aws:kms (or aws:kms:dsse)"}
 		case s.BucketKey != nil && *s.BucketKey:
-			return fmt.Errorf("--bucket-key-enabled needs --sse aws:kms")
+			return &SSEError{Field: "BucketKey", Msg: "an S3 Bucket Key needs the mode aws:kms"}
 		}
 	}
 	for k := range s.Context {
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return fmt.Errorf("--sse-kms-context key %q is reserved: keys starting with aws: are set by S3", k)
+			return &SSEError{Field: "Context", Msg: fmt.Sprintf("encryption context key %q is reserved: keys starting with aws: are set by S3", k)}
 		}
 	}
 	return nil
@@ -65,22 +66,24 @@ func (s SSE) ContextHeader() string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// ParseContext reads --sse-kms-context: a JSON object of string values.
+// ParseContext reads an encryption context written as a JSON object of
+// string values (the aws CLI's --sse-kms-context).
 func ParseContext(js string) (map[string]string, error) {
 	if strings.TrimSpace(js) == "" {
 		return nil, nil
 	}
 	var m map[string]string
 	if err := json.Unmarshal([]byte(js), &m); err != nil {
-		return nil, fmt.Errorf("--sse-kms-context is not a JSON object of strings (e.g. '{\"project\":\"backup\"}'): %v", err)
+		return nil, fmt.Errorf("the encryption context is not a JSON object of strings (e.g. '{\"project\":\"backup\"}'): %v", err)
 	}
 	if m == nil {
-		return nil, fmt.Errorf("--sse-kms-context must be a JSON object, e.g. '{\"project\":\"backup\"}'")
+		return nil, fmt.Errorf("the encryption context must be a JSON object, e.g. '{\"project\":\"backup\"}'")
 	}
 	return m, nil
 }
 
-// ParseMetadata reads --metadata: k=v,k2=v2 or a JSON object, as the aws CLI.
+// ParseMetadata reads metadata written as the aws CLI's --metadata takes
+// it: k=v,k2=v2 or a JSON object.
 func ParseMetadata(s string) (map[string]string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -89,7 +92,7 @@ func ParseMetadata(s string) (map[string]string, error) {
 	if strings.HasPrefix(s, "{") {
 		var m map[string]string
 		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			return nil, fmt.Errorf("--metadata is not a JSON object of strings: %v", err)
+			return nil, fmt.Errorf("the metadata is not a JSON object of strings: %v", err)
 		}
 		return m, nil
 	}
@@ -98,10 +101,10 @@ func ParseMetadata(s string) (map[string]string, error) {
 		k, v, ok := strings.Cut(kv, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("--metadata entry %q is not KEY=VALUE: write it as k1=v1,k2=v2", kv)
+			return nil, fmt.Errorf("metadata entry %q is not KEY=VALUE: write it as k1=v1,k2=v2", kv)
 		}
 		if _, dup := m[k]; dup {
-			return nil, fmt.Errorf("--metadata key %q appears twice", k)
+			return nil, fmt.Errorf("metadata key %q appears twice", k)
 		}
 		m[k] = v
 	}
@@ -137,3 +140,13 @@ func (s SSE) normalized() string {
 	}
 	return b.String()
 }
+
+// SSEError is an SSE whose settings do not go together. Field names the
+// SSE field at fault ("Mode", "KMSKeyID", "Context", "BucketKey"), so a
+// program can name its own option for it.
+type SSEError struct {
+	Field string
+	Msg   string
+}
+
+func (e *SSEError) Error() string { return "server-side encryption: " + e.Msg }

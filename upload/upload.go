@@ -117,6 +117,11 @@ type Result struct {
 	// Notes are things the caller should tell the user (a journal set
 	// aside, an unverifiable checksum, an upload that could not resume).
 	Notes []string
+	// Unfinished are other multipart uploads of the key the engine found
+	// (a corrupt journal named none it could trust, or aborting the one it
+	// named failed) and left alone: another host may be using them. A note
+	// says so; the caller decides whether to abort them (AbortUpload).
+	Unfinished []PendingUpload
 }
 
 // Uploader uploads objects. It is safe for concurrent use, and concurrent

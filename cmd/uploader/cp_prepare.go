@@ -102,7 +102,7 @@ func (o *cpOptions) objectInput(cmd *cobra.Command) (upload.Input, error) {
 	}
 	meta, err := upload.ParseMetadata(o.metadata)
 	if err != nil {
-		return upload.Input{}, usagef(err)
+		return upload.Input{}, usagef(fmt.Errorf("--metadata: %w", err))
 	}
 	if o.acl != "" && strings.ContainsAny(o.acl, " ,") {
 		return upload.Input{}, usagef(fmt.Errorf("--acl %q is not a canned ACL: use one of private, public-read, authenticated-read, bucket-owner-read, bucket-owner-full-control", o.acl))

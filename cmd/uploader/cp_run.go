@@ -96,11 +96,15 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
 	res, err := upload.New(client, job.opts).Upload(ctx, job.input)
+	speakDiagnosis(err)
 	if bar != nil {
 		bar.finish(err == nil)
 	}
 	for _, n := range res.Notes {
 		g.infof("note: %s\n", n)
+	}
+	for _, h := range unfinishedHints(res) {
+		g.infof("  %s\n", h)
 	}
 	if err != nil {
 		return reportCpFailure(g, events, job, cpFailure(intr, err))

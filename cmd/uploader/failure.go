@@ -29,6 +29,9 @@ func reportCpFailure(g *globalOptions, events *jsonEvents, job *cpJob, err error
 	default:
 		fmt.Fprintln(g.stderr, "uploader: "+oneLine(err))
 	}
+	if h := failureHint(err); h != "" {
+		fmt.Fprintln(g.stderr, h)
+	}
 	g.debugError(err)
 	if ue != nil && ue.UploadID != "" {
 		fmt.Fprintln(g.stderr, uploadFate(ue, job))

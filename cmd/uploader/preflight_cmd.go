@@ -188,7 +188,9 @@ func runPreflight(ctx context.Context, g *globalOptions, cfg aws.Config, o prefl
 		KMS: awsconfig.KMS(cfg),
 		STS: awsconfig.STS(cfg),
 	}
-	return preflight.Run(ctx, c, o)
+	rep, err := preflight.Run(ctx, c, o)
+	speakReport(&rep)
+	return rep, err
 }
 
 func failedNames(r preflight.Report) string {

@@ -52,6 +52,7 @@ func (r *setRun) one(it *setItem) (o fileOutcome) {
 		in.Listener = fileListener{listeners: r.others, events: r.events, source: it.entry.Rel}
 	}
 	res, err := r.u.Upload(r.ctx, in)
+	speakDiagnosis(err)
 	if err != nil {
 		o.res = res
 		return r.failed(o, err)

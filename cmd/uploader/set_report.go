@@ -38,6 +38,9 @@ func (r *setRun) reportOutcome(o fileOutcome) {
 		for _, n := range o.res.Notes {
 			r.say("note: %s: %s\n", rel, n)
 		}
+		for _, h := range unfinishedHints(o.res) {
+			r.say("  %s\n", h)
+		}
 		return
 	case fileSkipped:
 		if o.reason == skipExists {

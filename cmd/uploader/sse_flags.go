@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/upload"
@@ -28,7 +30,7 @@ func (s *sseFlags) addFlags(cmd *cobra.Command) {
 func (s *sseFlags) sse(cmd *cobra.Command) (upload.SSE, error) {
 	ctx, err := upload.ParseContext(s.context)
 	if err != nil {
-		return upload.SSE{}, usagef(err)
+		return upload.SSE{}, usagef(fmt.Errorf("--sse-kms-context: %w", err))
 	}
 	out := upload.SSE{Mode: s.mode, KMSKeyID: s.keyID, Context: ctx}
 	if cmd.Flags().Changed("bucket-key-enabled") {
@@ -36,7 +38,7 @@ func (s *sseFlags) sse(cmd *cobra.Command) (upload.SSE, error) {
 		out.BucketKey = &v
 	}
 	if err := out.Validate(); err != nil {
-		return upload.SSE{}, usagef(err)
+		return upload.SSE{}, usagef(sseFlagError(err))
 	}
 	return out, nil
 }

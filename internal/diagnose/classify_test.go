@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,7 +33,7 @@ func TestClassify(t *testing.T) {
 		m, r []string
 	}{
 		{"UploadPart denied, SSE-KMS", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), kmsUp, MissingKMSDecrypt,
-			[]string{"UploadPart (part 2 of 5)", userARN, keyARN, "REQ1", "UP1", "most likely", "bucket policy", "service control policy", "uploader preflight", "PutObject needs only kms:GenerateDataKey", "small files"},
+			[]string{"UploadPart (part 2 of 5)", userARN, keyARN, "REQ1", "UP1", "most likely", "bucket policy", "service control policy", "a preflight proves which", "PutObject needs only kms:GenerateDataKey", "small files"},
 			[]string{`"kms:Decrypt"`, `"AWS": "` + userARN + `"`, `"Resource": "` + keyARN + `"`, "same account", "ONE of them"}},
 		{"UploadPart denied, hint confirms", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), with(kmsUp, func(c *Context) { c.Hint = MissingKMSDecrypt }), MissingKMSDecrypt,
 			[]string{"confirms"}, nil},
@@ -117,8 +118,8 @@ func TestClassify(t *testing.T) {
 		{"STS signature not yet current is the clock", sdkErr("STS", "GetCallerIdentity", 403, apiErr("SignatureDoesNotMatch", "Signature not yet current: 20270101T000000Z is still later than 20260101T000000Z"), ""), Context{}, ClockSkewed, nil, nil},
 		{"connection refused", refused("S3", "CreateMultipartUpload", "http://127.0.0.1:1/b/k?uploads="), create, EndpointUnreachable, []string{"cannot reach http://127.0.0.1:1 (S3): connection refused"}, []string{"AWS_ENDPOINT_URL"}},
 		{"no such host", dnsFail("KMS", "GenerateDataKey", "https://kms.nowhere.invalid/"), Context{}, EndpointUnreachable, []string{"no such host kms.nowhere.invalid"}, nil},
-		{"untrusted certificate", untrusted("S3", "PutObject", "https://s3.example.com/b/k"), create, TLSUntrusted, []string{"https://s3.example.com (S3)"}, []string{"--ca-bundle"}},
-		{"ACLs disabled", s3Err("CreateMultipartUpload", 400, "AccessControlListNotSupported", "The bucket does not allow ACLs"), create, ACLNotSupported, []string{"ACLs disabled"}, []string{"Drop --acl"}},
+		{"untrusted certificate", untrusted("S3", "PutObject", "https://s3.example.com/b/k"), create, TLSUntrusted, []string{"https://s3.example.com (S3)"}, []string{"AWS_CA_BUNDLE"}},
+		{"ACLs disabled", s3Err("CreateMultipartUpload", 400, "AccessControlListNotSupported", "The bucket does not allow ACLs"), create, ACLNotSupported, []string{"ACLs disabled"}, []string{"Drop the request's ACL"}},
 		{"tagging proved missing", s3Err("CreateMultipartUpload", 403, "AccessDenied", "Access Denied"), Context{Operation: "CreateMultipartUpload", SSE: "aws:kms", Bucket: "b", ObjectKey: "k", Tagging: true, MissingActions: []string{"s3:PutObjectTagging"}}, S3AccessDenied, []string{"s3:PutObjectTagging"}, []string{`"s3:PutObjectTagging"`}},
 		{"tagging named by AWS", s3Err("CreateMultipartUpload", 403, "AccessDenied", "User: "+userARN+" is not authorized to perform: s3:PutObjectTagging on resource: \"arn:aws:s3:::b/k\" because no identity-based policy allows the s3:PutObjectTagging action"), Context{Operation: "CreateMultipartUpload", SSE: "aws:kms", Bucket: "b", ObjectKey: "k", Tagging: true}, S3AccessDenied, []string{"s3:PutObjectTagging"}, []string{`"s3:PutObjectTagging"`}},
 		{"bare denial with an ACL names s3:PutObjectAcl too", s3Err("CreateMultipartUpload", 403, "AccessDenied", "Access Denied"), Context{Operation: "CreateMultipartUpload", SSE: "AES256", Bucket: "b", ObjectKey: "k", ACL: true}, S3AccessDenied, []string{"s3:PutObjectAcl"}, []string{`"s3:PutObjectAcl"`}},
@@ -158,6 +159,9 @@ func TestClassify(t *testing.T) {
 				if !strings.Contains(d.Remedy, s) {
 					t.Errorf("remedy lacks %q:\n%s", s, d.Remedy)
 				}
+			}
+			if w := cliWords(d.Text()); w != "" {
+				t.Errorf("the text speaks as the CLI (%q):\n%s", w, d.Text())
 			}
 		})
 	}
@@ -282,3 +286,23 @@ func TestAlreadyDiagnosedPassesThrough(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// cliWords finds words of the command-line tool in a library text: its
+// flags, its commands, its "run the same command again". The library's
+// callers are programs; the CLI adds those words itself.
+func cliWords(text string) string {
+	for _, w := range []string{"same command", "`uploader", "uploader preflight", " --", "(--", "rerun"} {
+		if strings.Contains(text, w) {
+			// aws CLI commands may name their own flags.
+			if w == " --" || w == "(--" {
+				if cleaned := awsCommands.ReplaceAllString(text, ""); !strings.Contains(cleaned, w) {
+					continue
+				}
+			}
+			return w
+		}
+	}
+	return ""
+}
+
+var awsCommands = regexp.MustCompile("`aws [^`]*`|aws kms [a-z-]+ --key-id [^ ]+|\\(aws [^)]*\\)")

@@ -84,7 +84,8 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 			}
 			d.What = joinSentences(denied, awsSays(f))
 			d.Why = fmt.Sprintf("AWS reports an explicit deny (%s) for %s; an explicit Deny overrides every Allow.", e.Reason, e.Action)
-			d.Remedy = fmt.Sprintf("Find and change the Deny that matches %s on %s: %s. Adding Allow statements will not help. Then run the same command again.", e.Action, orUnknown(e.Resource, "the resource"), e.Reason)
+			d.Remedy = fmt.Sprintf("Find and change the Deny that matches %s on %s: %s. Adding Allow statements will not help.", e.Action, orUnknown(e.Resource, "the resource"), e.Reason)
+			d.Rerun = true
 			return true
 		}
 		switch {
@@ -114,9 +115,11 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 		}
 		return false
 	case partOps(f.op) && c.kms() && (c.MultipartCreated || c.UploadID != ""):
-		certainty := "This is most likely a missing kms:Decrypt permission, but a bucket policy with conditions (on headers, source IP or VPC endpoint) or a service control policy can deny " + orUnknown(f.op, "the request") + " too; `uploader preflight` proves which, with a kms:Decrypt round trip using the encryption context S3 uses."
+		certainty := "This is most likely a missing kms:Decrypt permission, but a bucket policy with conditions (on headers, source IP or VPC endpoint) or a service control policy can deny " + orUnknown(f.op, "the request") + " too; a preflight proves which, with a kms:Decrypt round trip using the encryption context S3 uses."
 		if c.Hint == MissingKMSDecrypt {
 			certainty = "Preflight's KMS round trip was denied kms:Decrypt as well, which confirms it."
+		} else {
+			d.PreflightTells = true
 		}
 		return explainMissingDecrypt(d, f, c, denied, certainty)
 	case createOps(f.op) && c.kms():
@@ -125,7 +128,7 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 		}
 		d.Code = S3AccessDenied
 		d.What = joinSentences(denied, awsSays(f))
-		d.Why = joinSentences(fmt.Sprintf("With SSE-KMS, %s needs two permissions: s3:PutObject on the object, and kms:GenerateDataKey on the key (%s), which S3 calls as the requester to create the object's data key. S3 answers a missing one of either with the same bare AccessDenied, so the error alone does not tell which; `uploader preflight` does.", orUnknown(f.op, "the upload"), orUnknown(d.Key, "key unknown")), headerWhy(c))
+		d.Why = joinSentences(fmt.Sprintf("With SSE-KMS, %s needs two permissions: s3:PutObject on the object, and kms:GenerateDataKey on the key (%s), which S3 calls as the requester to create the object's data key. S3 answers a missing one of either with the same bare AccessDenied, so the error alone does not tell which; a preflight does.", orUnknown(f.op, "the upload"), orUnknown(d.Key, "key unknown")), headerWhy(c))
 		d.Remedy = s3Remedy(d, c, true)
 		return true
 	default:
@@ -135,7 +138,7 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 		if c.kms() {
 			why = "This operation does not make S3 call KMS, so the S3 permission is missing or a bucket policy, service control policy or permission boundary denies it."
 		} else if partOps(f.op) && c.SSE == "" {
-			why += " If the bucket's default encryption is SSE-KMS, a missing kms:Decrypt would look the same: `uploader preflight` tells them apart."
+			why += " If the bucket's default encryption is SSE-KMS, a missing kms:Decrypt would look the same: a preflight tells them apart."
 		}
 		if createOps(f.op) {
 			why = joinSentences(why, headerWhy(c))
@@ -159,10 +162,10 @@ func headerWhy(c Context) string {
 func headerNames(c Context) []string {
 	var h []string
 	if c.Tagging {
-		h = append(h, "tags (--tagging)")
+		h = append(h, "tags")
 	}
 	if c.ACL {
-		h = append(h, "an ACL (--acl)")
+		h = append(h, "an ACL")
 	}
 	return h
 }
@@ -201,7 +204,8 @@ func explainDisabled(d *Diagnosis, f facts) bool {
 	d.Code = KMSKeyDisabled
 	d.What = joinSentences(fmt.Sprintf("%s failed: the KMS key %s is disabled (%s).", where(d), orUnknown(d.Key, "in use"), statusText(f)), awsSays(f))
 	d.Why = "A disabled key cannot be used for GenerateDataKey or Decrypt, so S3 can neither start nor continue an SSE-KMS upload with it. Parts uploaded before the key was disabled are kept."
-	d.Remedy = fmt.Sprintf("Enable the key (needs kms:EnableKey; ask the key's administrator): `aws kms enable-key --key-id %s`. Then run the same command again.", orUnknown(d.Key, "KEY"))
+	d.Remedy = fmt.Sprintf("Enable the key (needs kms:EnableKey; ask the key's administrator): `aws kms enable-key --key-id %s`.", orUnknown(d.Key, "KEY"))
+	d.Rerun = true
 	return true
 }
 
@@ -213,13 +217,16 @@ func explainInvalidState(d *Diagnosis, f facts) bool {
 	switch {
 	case strings.Contains(m, "pendingimport") || strings.Contains(m, "pending import"):
 		d.Why = "The key is waiting for its key material to be imported; until then KMS refuses to use it."
-		d.Remedy = fmt.Sprintf("Import the key material (aws kms get-parameters-for-import, then aws kms import-key-material --key-id %s ...), or use another key. Then run the same command again.", k)
+		d.Remedy = fmt.Sprintf("Import the key material (aws kms get-parameters-for-import, then aws kms import-key-material --key-id %s ...), or use another key.", k)
+		d.Rerun = true
 	case strings.Contains(m, "pendingdeletion") || strings.Contains(m, "pending deletion"):
 		d.Why = "The key is scheduled for deletion; KMS refuses to use it during the waiting period, and after it the key and every object encrypted under it are unrecoverable."
-		d.Remedy = fmt.Sprintf("If the key is still needed, cancel the deletion and re-enable it (needs kms:CancelKeyDeletion and kms:EnableKey): `aws kms cancel-key-deletion --key-id %s && aws kms enable-key --key-id %s`. Otherwise use another key. Then run the same command again.", k, k)
+		d.Remedy = fmt.Sprintf("If the key is still needed, cancel the deletion and re-enable it (needs kms:CancelKeyDeletion and kms:EnableKey): `aws kms cancel-key-deletion --key-id %s && aws kms enable-key --key-id %s`. Otherwise use another key.", k, k)
+		d.Rerun = true
 	default:
 		d.Why = "The key is pending deletion or pending import of its key material; KMS refuses to use it in either state."
-		d.Remedy = fmt.Sprintf("Check the state: `aws kms describe-key --key-id %s --query KeyMetadata.KeyState`. PendingDeletion: `aws kms cancel-key-deletion --key-id %s && aws kms enable-key --key-id %s`. PendingImport: import the key material. Or use another key. Then run the same command again.", k, k, k)
+		d.Remedy = fmt.Sprintf("Check the state: `aws kms describe-key --key-id %s --query KeyMetadata.KeyState`. PendingDeletion: `aws kms cancel-key-deletion --key-id %s && aws kms enable-key --key-id %s`. PendingImport: import the key material. Or use another key.", k, k, k)
+		d.Rerun = true
 	}
 	return true
 }
@@ -235,13 +242,15 @@ func explainKeyNotFound(d *Diagnosis, f facts, c Context) bool {
 		d.Code = KMSKeyWrongRegion
 		d.What = joinSentences(fmt.Sprintf("%s failed: the KMS key %s is in region %s, but the request went to %s (%s).", where(d), orUnknown(d.Key, "in use"), keyRegion, orUnknown(c.Region, "another region"), statusText(f)), awsSays(f))
 		d.Why = "S3 can only use a KMS key in the bucket's own region."
-		d.Remedy = fmt.Sprintf("Use a key in %s: create one there, or replicate a multi-Region key (`aws kms replicate-key --key-id %s --replica-region %s`), and pass its ARN. Then run the same command again.", orUnknown(c.Region, "the bucket's region"), orUnknown(d.Key, "KEY"), orUnknown(c.Region, "REGION"))
+		d.Remedy = fmt.Sprintf("Use a key in %s: create one there, or replicate a multi-Region key (`aws kms replicate-key --key-id %s --replica-region %s`), and pass its ARN.", orUnknown(c.Region, "the bucket's region"), orUnknown(d.Key, "KEY"), orUnknown(c.Region, "REGION"))
+		d.Rerun = true
 		return true
 	}
 	d.Code = KMSKeyNotFound
 	d.What = joinSentences(fmt.Sprintf("%s failed: KMS found no key %s (%s).", where(d), orUnknown(d.Key, "for the id given"), statusText(f)), awsSays(f))
 	d.Why = "The key id, alias or ARN does not name a key this caller can see in this region. An alias or bare key id resolves in the caller's own account, so a key in another account must be given by its full key ARN; a key of another region is not found either."
-	d.Remedy = fmt.Sprintf("Check the key: `aws kms describe-key --key-id %s --region %s`. For a key in another account, pass the full key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias. Then run the same command again.", orUnknown(d.Key, "KEY"), orUnknown(c.Region, "REGION"))
+	d.Remedy = fmt.Sprintf("Check the key: `aws kms describe-key --key-id %s --region %s`. For a key in another account, pass the full key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), not an alias.", orUnknown(d.Key, "KEY"), orUnknown(c.Region, "REGION"))
+	d.Rerun = true
 	return true
 }
 
@@ -250,7 +259,8 @@ func explainNoBucket(d *Diagnosis, f facts, c Context) bool {
 	b := orUnknown(c.Bucket, "BUCKET")
 	d.What = joinSentences(fmt.Sprintf("%s failed: the bucket %s does not exist (%s).", where(d), b, statusText(f)), awsSays(f))
 	d.Why = "S3 has no bucket by that name (a typo, a deleted bucket, or an endpoint that is not the one holding it)."
-	d.Remedy = fmt.Sprintf("Check the bucket name and endpoint: `aws s3api head-bucket --bucket %s`. Then run the same command again.", b)
+	d.Remedy = fmt.Sprintf("Check the bucket name and endpoint: `aws s3api head-bucket --bucket %s`.", b)
+	d.Rerun = true
 	return true
 }
 
@@ -264,9 +274,10 @@ func explainWrongRegion(d *Diagnosis, f facts, c Context, region string) bool {
 	d.What = joinSentences(fmt.Sprintf("%s failed: %s is in %s, but the request was sent to %s (%s).", where(d), b, in, orUnknown(c.Region, "a different region"), statusText(f)), awsSays(f))
 	d.Why = "S3 answers requests for a bucket only at the bucket's regional endpoint, and signatures are region-specific."
 	if region != "" {
-		d.Remedy = fmt.Sprintf("Use region %s (AWS_REGION=%s or the region option), and a KMS key in %s. Then run the same command again.", region, region, region)
+		d.Remedy = fmt.Sprintf("Use region %s (AWS_REGION=%s or the client's region), and a KMS key in %s.", region, region, region)
+		d.Rerun = true
 	} else {
-		d.Remedy = fmt.Sprintf("Find the bucket's region: `aws s3api head-bucket --bucket %s` (header x-amz-bucket-region) and use it (AWS_REGION or the region option), with a KMS key in that region.", orUnknown(c.Bucket, "BUCKET"))
+		d.Remedy = fmt.Sprintf("Find the bucket's region: `aws s3api head-bucket --bucket %s` (header x-amz-bucket-region) and use it (AWS_REGION or the client's region), with a KMS key in that region.", orUnknown(c.Bucket, "BUCKET"))
 	}
 	return true
 }
@@ -276,13 +287,15 @@ func explainCredentials(d *Diagnosis, err error, expired bool) bool {
 		d.Code = CredentialsExpired
 		d.What = fmt.Sprintf("%s was not authorized: the AWS credentials have expired (%v).", where(d), err)
 		d.Why = "Temporary credentials (SSO sessions, assumed roles, session tokens) are valid only for a limited time."
-		d.Remedy = "Refresh them: `aws sso login` for an SSO profile, assume the role again, or renew the session token; check with `aws sts get-caller-identity`. Then run the same command again."
+		d.Remedy = "Refresh them: `aws sso login` for an SSO profile, assume the role again, or renew the session token; check with `aws sts get-caller-identity`."
+		d.Rerun = true
 		return true
 	}
 	d.Code = CredentialsMissing
 	d.What = fmt.Sprintf("%s was not sent: no AWS credentials could be found or loaded (%v).", where(d), err)
 	d.Why = "The SDK looks for credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the shared config and credentials files (AWS_PROFILE), SSO, web identity, and the ECS/EC2 instance role; none of them produced credentials."
-	d.Remedy = "Configure credentials: set AWS_PROFILE to a configured profile (`aws configure` or `aws configure sso`), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance or task role is attached. Check with `aws sts get-caller-identity`, then run the same command again."
+	d.Remedy = "Configure credentials: set AWS_PROFILE to a configured profile (`aws configure` or `aws configure sso`), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance or task role is attached. Check with `aws sts get-caller-identity`."
+	d.Rerun = true
 	return true
 }
 
@@ -292,14 +305,17 @@ func explainInvalidCredentials(d *Diagnosis, f facts) bool {
 	switch f.code {
 	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
 		d.Why = "The request's signature did not verify: the secret access key does not belong to the access key id (a mistyped or rotated secret), or something between this machine and AWS (a proxy) changed the request."
-		d.Remedy = "Set the secret access key that belongs to the access key id (AWS_SECRET_ACCESS_KEY, or the profile's aws_secret_access_key); check with `aws sts get-caller-identity` under the same profile and environment, then run the same command again."
+		d.Remedy = "Set the secret access key that belongs to the access key id (AWS_SECRET_ACCESS_KEY, or the profile's aws_secret_access_key); check with `aws sts get-caller-identity` under the same profile and environment."
+		d.Rerun = true
 	case "MissingAuthenticationToken", "MissingAuthenticationTokenException":
 		d.Code = CredentialsMissing
 		d.Why = "The request was sent unsigned (anonymous credentials), which this service does not accept."
-		d.Remedy = "Configure credentials: set AWS_PROFILE to a configured profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; check with `aws sts get-caller-identity`, then run the same command again."
+		d.Remedy = "Configure credentials: set AWS_PROFILE to a configured profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; check with `aws sts get-caller-identity`."
+		d.Rerun = true
 	default:
 		d.Why = "The service does not recognise the access key id or session token: the key was deleted or deactivated, belongs to another partition or endpoint, or the session token does not belong to the key."
-		d.Remedy = "Configure a valid access key (and its session token, for temporary credentials); check with `aws sts get-caller-identity` under the same profile and environment, then run the same command again."
+		d.Remedy = "Configure a valid access key (and its session token, for temporary credentials); check with `aws sts get-caller-identity` under the same profile and environment."
+		d.Rerun = true
 	}
 	return true
 }
@@ -308,7 +324,8 @@ func explainClockSkew(d *Diagnosis, f facts) bool {
 	d.Code = ClockSkewed
 	d.What = joinSentences(fmt.Sprintf("%s was rejected: its signing time is too far from the server's clock (%s), even after the SDK corrected its own clock offset where the server's Date header showed one.", where(d), statusText(f)), awsSays(f))
 	d.Why = "AWS accepts a signed request only within 15 minutes of its own time. This machine's clock is wrong, or something in between hides the server's time from the SDK."
-	d.Remedy = "Set this machine's clock right (enable time synchronisation: `timedatectl set-ntp true`, or `chronyc makestep`), then run the same command again."
+	d.Remedy = "Set this machine's clock right (enable time synchronisation: `timedatectl set-ntp true`, or `chronyc makestep`)."
+	d.Rerun = true
 	return true
 }
 
@@ -316,7 +333,8 @@ func explainACLNotSupported(d *Diagnosis, f facts, c Context) bool {
 	d.Code = ACLNotSupported
 	d.What = joinSentences(fmt.Sprintf("%s was refused: the bucket %s has ACLs disabled (Object Ownership: bucket owner enforced), and the request carries an ACL (%s).", where(d), orUnknown(c.Bucket, "in use"), statusText(f)), awsSays(f))
 	d.Why = "With ACLs disabled the bucket owner owns every object and S3 refuses requests that set any ACL other than bucket-owner-full-control."
-	d.Remedy = "Drop --acl (the bucket's policies decide access), or use --acl bucket-owner-full-control; or have the bucket's owner enable ACLs (Object Ownership: BucketOwnerPreferred). Then run the same command again."
+	d.Remedy = "Drop the request's ACL (the bucket's policies decide access), or use the ACL bucket-owner-full-control; or have the bucket's owner enable ACLs (Object Ownership: BucketOwnerPreferred)."
+	d.Rerun = true
 	return true
 }
 

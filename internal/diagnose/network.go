@@ -154,7 +154,8 @@ func explainUnreachable(d *Diagnosis, f facts, nf netFailure) bool {
 		d.Why = "The network between this machine and the endpoint failed."
 	}
 	d.Why += " Nothing was proved or refused: this is not a permission problem."
-	d.Remedy = "Check the endpoint (--endpoint-url, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3 / _KMS / _STS, the profile's endpoint_url and region) and the network, then run the same command again."
+	d.Remedy = "Check the endpoint (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3 / _KMS / _STS, the profile's endpoint_url and region, or the client's own endpoint) and the network."
+	d.Rerun = true
 	return true
 }
 
@@ -165,14 +166,17 @@ func explainUntrusted(d *Diagnosis, f facts, nf netFailure) bool {
 	switch nf.tlsKind {
 	case tlsWrongHost:
 		d.Why = "The certificate is valid but names other hosts than the one in the endpoint URL."
-		d.Remedy = "Use the host name the certificate is for in the endpoint URL (--endpoint-url, AWS_ENDPOINT_URL); --ca-bundle does not help with a name mismatch. Then run the same command again."
+		d.Remedy = "Use the host name the certificate is for in the endpoint URL (AWS_ENDPOINT_URL, the profile's endpoint_url, or the client's own endpoint); a CA bundle does not help with a name mismatch."
+		d.Rerun = true
 		return true
 	case tlsExpired:
 		d.Why = "The certificate has expired or is not valid yet (or this machine's clock is wrong)."
-		d.Remedy = "Have the endpoint's certificate renewed, or set this machine's clock right. Then run the same command again."
+		d.Remedy = "Have the endpoint's certificate renewed, or set this machine's clock right."
+		d.Rerun = true
 		return true
 	}
 	d.Why = "The endpoint's certificate is not signed by a certificate authority this machine trusts: a private CA, a TLS-inspecting proxy, or a self-signed server."
-	d.Remedy = "Pass the CA certificate (PEM) that signed it: --ca-bundle FILE (or AWS_CA_BUNDLE, or ca_bundle in the profile). Then run the same command again."
+	d.Remedy = "Trust the CA certificate (PEM) that signed it: AWS_CA_BUNDLE, ca_bundle in the profile, or the HTTP client's root CAs."
+	d.Rerun = true
 	return true
 }

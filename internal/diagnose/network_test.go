@@ -60,7 +60,7 @@ func TestSDKTLSUntrusted(t *testing.T) {
 	if d == nil || d.Code != TLSUntrusted || d.Transient() {
 		t.Fatalf("got %+v (%v)", d, err)
 	}
-	if !strings.Contains(d.Summary(), "cannot trust the TLS certificate of "+srv.URL+" (S3)") || !strings.Contains(d.Remedy, "--ca-bundle") {
+	if !strings.Contains(d.Summary(), "cannot trust the TLS certificate of "+srv.URL+" (S3)") || !strings.Contains(d.Remedy, "AWS_CA_BUNDLE") {
 		t.Errorf("summary %q remedy %q", d.Summary(), d.Remedy)
 	}
 }

@@ -124,8 +124,8 @@ func kmsRemedy(d *Diagnosis, action string) string {
 	b.WriteString(ip)
 	b.WriteString("\n")
 	b.WriteString(placeholderHelp(d))
-	b.WriteString("Then run the same command again.")
-	return b.String()
+	d.Rerun = true
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // placeholderHelp says how to find the values the JSON could not fill in.
@@ -185,12 +185,12 @@ func s3Remedy(d *Diagnosis, c Context, alsoKMS bool) string {
 	if alsoKMS {
 		b.WriteString("\nIf S3 is allowed, the missing permission is kms:GenerateDataKey on the key:\n")
 		b.WriteString(kmsRemedy(d, "kms:GenerateDataKey"))
-		b.WriteString("\n")
 	} else {
 		b.WriteString(principalHelp(d))
 	}
-	b.WriteString("`uploader preflight` checks S3 and KMS separately and names the one that is missing.")
-	return b.String()
+	// A program adds its own way to run a preflight.
+	d.PreflightTells = true
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func orUnknown(s, placeholder string) string {
