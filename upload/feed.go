@@ -3,7 +3,6 @@ package upload
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -118,7 +117,10 @@ func (f *streamFeed) next(ctx context.Context) (*part, error) {
 	}
 	m, err := io.ReadFull(f.s.in.Body, buf)
 	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+	// ReadFull returns these two values themselves for the end of the
+	// stream; a producer's error that wraps one (a truncated gzip's
+	// unexpected EOF) is a failure, not the end.
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		f.eof = true
 	case err != nil:
 		f.s.u.buffers.put(buf)

@@ -250,6 +250,7 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 	if res.Size < 0 {
 		res.Size = size
 	}
+	res.Parts = len(parts)
 	if expected, err = s.parts.objectChecksum(s.req.alg); err != nil {
 		return res, "", "", err
 	}

@@ -42,6 +42,11 @@ type PlanOptions struct {
 	PartSize  int64 // requested part size; 0 = automatic
 	// MaxParts lowers the 10,000-part limit (tests use it to stay small).
 	MaxParts int
+	// ExpectedSize is, for a stream (size < 0), its expected size: the
+	// part size grows from PartSize (or DefaultStreamPartSize) to fit it
+	// in MaxParts parts, and a small one is cut in parts as a file of that
+	// size would be. 0 = unknown.
+	ExpectedSize int64
 }
 
 // MakePlan decides how to send size bytes (size < 0: unknown). It is a pure
@@ -67,6 +72,16 @@ func MakePlan(sz int64, o PlanOptions) (Plan, error) {
 		ps := o.PartSize
 		if ps == 0 {
 			ps = DefaultStreamPartSize
+		}
+		if o.ExpectedSize > 0 {
+			// As a file of that size (threshold 1: always parts) would go.
+			p, err := MakePlan(o.ExpectedSize, PlanOptions{PartSize: ps, Threshold: 1, MaxParts: o.MaxParts})
+			if err != nil {
+				return Plan{}, &PlanError{"expected size: " + err.Error()}
+			}
+			if p.Multipart {
+				ps = p.PartSize
+			}
 		}
 		return Plan{Size: -1, Multipart: true, PartSize: ps}, nil
 	}

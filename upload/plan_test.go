@@ -37,6 +37,14 @@ func TestMakePlan(t *testing.T) {
 		{"high threshold capped at PutObject limit", 6 * GiB, PlanOptions{Threshold: 10 * GiB}, Plan{Size: 6 * GiB, Multipart: true, PartSize: 8 * MiB, Parts: 768}, false},
 		{"stream default", -1, PlanOptions{}, Plan{Size: -1, Multipart: true, PartSize: 16 * MiB}, false},
 		{"stream user part size", -1, PlanOptions{PartSize: 64 * MiB}, Plan{Size: -1, Multipart: true, PartSize: 64 * MiB}, false},
+		{"stream expected 1 TiB", -1, PlanOptions{ExpectedSize: TiB}, Plan{Size: -1, Multipart: true, PartSize: 105 * MiB}, false},
+		{"stream expected 200 GiB", -1, PlanOptions{ExpectedSize: 200 * GiB}, Plan{Size: -1, Multipart: true, PartSize: 21 * MiB}, false},
+		{"stream expected within the part size", -1, PlanOptions{PartSize: 64 * MiB, ExpectedSize: 100 * MiB}, Plan{Size: -1, Multipart: true, PartSize: 64 * MiB}, false},
+		{"stream expected small: parts as a file's", -1, PlanOptions{ExpectedSize: 10 * MiB}, Plan{Size: -1, Multipart: true, PartSize: 5 * MiB}, false},
+		{"stream expected 1 byte: the default", -1, PlanOptions{ExpectedSize: 1}, Plan{Size: -1, Multipart: true, PartSize: 16 * MiB}, false},
+		{"stream expected over the largest object", -1, PlanOptions{ExpectedSize: MaxObjectSize + 1}, Plan{}, true},
+		{"stream expected, lowered part limit", -1, PlanOptions{ExpectedSize: 50 * MiB, MaxParts: 3}, Plan{Size: -1, Multipart: true, PartSize: 17 * MiB}, false},
+		{"expected size ignored for a known size", 37 * MiB, PlanOptions{ExpectedSize: TiB}, Plan{Size: 37 * MiB, Multipart: true, PartSize: 8 * MiB, Parts: 5}, false},
 		{"lowered part limit", 50 * MiB, PlanOptions{MaxParts: 3}, Plan{Size: 50 * MiB, Multipart: true, PartSize: 17 * MiB, Parts: 3}, false},
 	}
 	for _, tt := range tests {

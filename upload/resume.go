@@ -161,7 +161,7 @@ func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Re
 	if aws.ToInt64(head.ContentLength) != s.src.size || len(rec.Parts) != s.plan.Parts {
 		return nil, nil
 	}
-	res := &Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.src.size, Plan: s.plan, UploadID: rec.UploadID,
+	res := &Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.src.size, Plan: s.plan, Parts: s.plan.Parts, UploadID: rec.UploadID,
 		ETag: aws.ToString(head.ETag), VersionID: aws.ToString(head.VersionId), Resumed: s.src.size,
 		SSE: string(head.ServerSideEncryption), KMSKeyID: aws.ToString(head.SSEKMSKeyId), BucketKey: aws.ToBool(head.BucketKeyEnabled)}
 	if !s.opts.NoChecksum {

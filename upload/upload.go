@@ -66,8 +66,24 @@ type Input struct {
 	// Body is the source. An io.ReaderAt (an *os.File) is read in place,
 	// part by part, with no copy; Size must then be its length. Size -1 is a
 	// stream of unknown length, buffered a part at a time.
+	//
+	// A Body's Read error other than io.EOF fails the upload: nothing is
+	// completed from a source that failed, a multipart upload is aborted
+	// (a stream's is never kept), and the error is returned wrapped. A
+	// stream's producer fails the upload that way; CommandOutput does it
+	// for a command's output.
 	Body io.Reader
 	Size int64
+	// PartSize overrides Options.PartSize for this object (0 = the
+	// Uploader's), so one Uploader serves objects with different plans.
+	PartSize int64
+	// ExpectedSize is, for a stream (Size -1), how big it is expected to
+	// be: its part size is then the smallest (at least the part size asked
+	// for, or DefaultStreamPartSize) that fits it in 10,000 parts, as the
+	// aws CLI's --expected-size. A stream that turns out bigger still goes
+	// up while it fits; beyond, a *StreamTooLargeError. Ignored when Size
+	// is known.
+	ExpectedSize int64
 	// SourcePath is the absolute path of a file source. It names the
 	// upload's journal (resume) and is checked before the upload completes:
 	// a source whose size or modification time changed is never completed.
@@ -99,7 +115,12 @@ type Result struct {
 	Bucket, Key string
 	Size        int64
 	Plan        Plan
-	UploadID    string // "" for a single PutObject
+	// Parts is the number of parts of the stored object: for a multipart
+	// upload the parts completed (a stream's count, which its Plan cannot
+	// know), 0 for a single PutObject (S3 reports no parts for such an
+	// object, and its ETag has no "-N").
+	Parts    int
+	UploadID string // "" for a single PutObject
 	ETag        string
 	VersionID   string
 	SSE         string // encryption S3 reports
@@ -160,9 +181,20 @@ func New(client Client, opts Options) *Uploader {
 	return u
 }
 
-// Plan returns the plan Upload would follow for size bytes.
+// Plan returns the plan Upload would follow for size bytes with the
+// Uploader's options.
 func (u *Uploader) Plan(size int64) (Plan, error) {
 	return MakePlan(size, PlanOptions{Threshold: u.opts.Threshold, PartSize: u.opts.PartSize, MaxParts: u.opts.MaxParts})
+}
+
+// PlanFor returns the plan Upload would follow for in: its Size, and its
+// PartSize and ExpectedSize over the Uploader's options.
+func (u *Uploader) PlanFor(in Input) (Plan, error) {
+	ps := u.opts.PartSize
+	if in.PartSize != 0 {
+		ps = in.PartSize
+	}
+	return MakePlan(in.Size, PlanOptions{Threshold: u.opts.Threshold, PartSize: ps, MaxParts: u.opts.MaxParts, ExpectedSize: in.ExpectedSize})
 }
 
 // Upload sends in and returns what S3 stored. On failure the returned
@@ -175,7 +207,7 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 	if !u.opts.NoChecksum && !u.opts.Checksum.Valid() {
 		return Result{}, &PlanError{fmt.Sprintf("checksum algorithm %q is not one of CRC64NVME, CRC32, CRC32C, SHA256, SHA1", u.opts.Checksum)}
 	}
-	plan, err := u.Plan(in.Size)
+	plan, err := u.PlanFor(in)
 	if err != nil {
 		return Result{}, err
 	}
