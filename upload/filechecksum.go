@@ -28,6 +28,9 @@ func FileChecksum(ctx context.Context, path string, alg ChecksumAlgorithm, plan 
 	if !alg.Valid() {
 		return "", fmt.Errorf("checksum algorithm %q is not one of CRC64NVME, CRC32, CRC32C, SHA256, SHA1", alg)
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
