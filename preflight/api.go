@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/diagnosis"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -108,11 +108,11 @@ const (
 // Check is one line of the report: a verdict with one line of evidence,
 // and for a FAIL (and some WARNs) what to do.
 type Check struct {
-	Name   string        `json:"name"`
-	Status Status        `json:"status"`
-	Code   diagnose.Code `json:"code,omitempty"`
-	Detail string        `json:"detail"`
-	Remedy string        `json:"remedy,omitempty"`
+	Name   string         `json:"name"`
+	Status Status         `json:"status"`
+	Code   diagnosis.Code `json:"code,omitempty"`
+	Detail string         `json:"detail"`
+	Remedy string         `json:"remedy,omitempty"`
 	// Rerun is set when the remedy is a change after which the same upload
 	// (and preflight) can pass: a program may add "run it again" in its own
 	// words. The texts never name a program's flags or commands.
@@ -148,8 +148,8 @@ type Report struct {
 	// Reason is, for an INCONCLUSIVE verdict, why nothing was proved, in one
 	// line ("cannot reach http://127.0.0.1:1 (S3): connection refused"),
 	// and ReasonCode its diagnosis code when it has one.
-	Reason     string        `json:"reason,omitempty"`
-	ReasonCode diagnose.Code `json:"reason_code,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
+	ReasonCode diagnosis.Code `json:"reason_code,omitempty"`
 	// Principal is the caller's ARN; for an assumed-role session, the role
 	// ARN, which is what policies must name.
 	Principal string `json:"principal,omitempty"`
@@ -164,7 +164,7 @@ type Report struct {
 	BucketKey bool `json:"bucket_key"`
 	// Hint is what the KMS round trip proved missing, for the upload's
 	// diagnosis: MissingKMSDecrypt, MissingKMSGenerateDataKey or "".
-	Hint diagnose.Code `json:"hint,omitempty"`
+	Hint diagnosis.Code `json:"hint,omitempty"`
 	// Requests is the number of AWS requests made (at most MaxRequests).
 	Requests int `json:"requests"`
 }

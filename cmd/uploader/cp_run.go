@@ -92,7 +92,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		ls = append(ls, events)
 	}
 	job.opts.Listener = ls
-	job.opts.Diagnostics = diagnostics(cfg, stsClient, rep, job.input.SSE)
+	job.opts.Diagnostics = diagnostics(cfg, stsClient, rep)
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
 	res, err := upload.New(client, job.opts).Upload(ctx, job.input)
@@ -137,21 +137,15 @@ func (o *cpOptions) settleChecksums(cfg *aws.Config, opts *upload.Options) {
 
 // diagnostics feed the engine's explanation of failures with what the
 // preflight learned (rep may be nil: --no-preflight).
-func diagnostics(cfg aws.Config, stsClient *sts.Client, rep *preflight.Report, sse upload.SSE) upload.Diagnostics {
-	d := upload.Diagnostics{
-		Region: cfg.Region,
-		// Only on a diagnosed failure: the remedy names the principal.
-		LookupPrincipal: func(ctx context.Context) (string, error) {
-			return upload.LookupPrincipal(ctx, stsClient)
-		},
-	}
+func diagnostics(cfg aws.Config, stsClient *sts.Client, rep *preflight.Report) upload.Diagnostics {
+	var d upload.Diagnostics
 	if rep != nil {
-		d.Principal = rep.Principal
-		d.KeyARN = rep.KeyARN
-		d.Hint = rep.Hint
-		if sse.Mode == "" && rep.KeyARN != "" {
-			d.BucketSSE = upload.SSEKMS
-		}
+		d = rep.Diagnostics()
+	}
+	d.Region = cfg.Region // corrected to the bucket's when preflight found it elsewhere
+	// Only on a diagnosed failure: the remedy names the principal.
+	d.LookupPrincipal = func(ctx context.Context) (string, error) {
+		return upload.LookupPrincipal(ctx, stsClient)
 	}
 	return d
 }

@@ -101,7 +101,7 @@ func (r *setRun) run(cfg aws.Config) error {
 		}
 	}
 	client := awsconfig.S3(cfg, r.g.endpointURL)
-	r.ready(client, client, diagnostics(cfg, awsconfig.STS(cfg), rep, r.job.input.SSE))
+	r.ready(client, client, diagnostics(cfg, awsconfig.STS(cfg), rep))
 	return r.uploadSet()
 }
 
