@@ -11,8 +11,10 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,13 +66,15 @@ func Example_fromAWSConfig() {
 		log.Fatal(err)
 	}
 	if rep.Failed() {
-		log.Fatalf("preflight: %+v", rep.Checks)
+		log.Fatalf("preflight failed; to do:\n%s", rep.RemedyText()) // each remedy once
 	}
 
 	// The preflight's findings feed the diagnosis of a failure.
-	u = upload.New(s3c, upload.Options{Concurrency: 8, Diagnostics: upload.Diagnostics{
-		Principal: rep.Principal, KeyARN: rep.KeyARN, Region: rep.BucketRegion, Hint: rep.Hint,
-	}})
+	diag := rep.Diagnostics()
+	if diag.Region == "" {
+		diag.Region = cfg.Region
+	}
+	u = upload.New(s3c, upload.Options{Concurrency: 8, Diagnostics: diag})
 	res, err := u.Upload(ctx, upload.Input{
 		Bucket: "backups", Key: "db.tar",
 		Body: f, Size: fi.Size(), // an *os.File is read in place, part by part
@@ -110,6 +114,36 @@ func ExampleUploader_Upload() {
 	// upload id: upload-1
 	// encryption: aws:kms arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
 	// stored intact: true
+}
+
+// A stream from a command: CommandOutput makes the command's failure the
+// upload's, so `tar` of a missing directory stores nothing instead of the
+// few bytes it wrote before it failed.
+func ExampleCommandOutput() {
+	client := newMemS3()
+	u := upload.New(client, upload.Options{})
+	// Stands for: exec.Command("tar", "c", "/srv/missing").
+	cmd := exec.Command("sh", "-c", "echo partial; echo 'tar: /srv/missing: Cannot stat' >&2; exit 2")
+	body, err := upload.CommandOutput(cmd)
+	if err != nil {
+		fmt.Println(err) // the command could not start
+		return
+	}
+	defer body.Close()
+	_, err = u.Upload(context.Background(), upload.Input{Bucket: "backups", Key: "srv.tar", Body: body, Size: -1})
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		fmt.Println("upload failed: tar exited with status", exit.ExitCode())
+	}
+	var ce *upload.CommandError
+	if errors.As(err, &ce) {
+		fmt.Println("it said:", strings.TrimSpace(ce.Stderr))
+	}
+	fmt.Println("stored:", client.object("backups", "srv.tar") != nil)
+	// Output:
+	// upload failed: tar exited with status 2
+	// it said: tar: /srv/missing: Cannot stat
+	// stored: false
 }
 
 // partCounter is a Listener. Its methods are called from many goroutines
