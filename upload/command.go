@@ -149,4 +149,3 @@ func (t *tailBuffer) String() string {
 	defer t.mu.Unlock()
 	return string(bytes.ToValidUTF8(t.b, nil))
 }
-

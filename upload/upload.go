@@ -119,13 +119,13 @@ type Result struct {
 	// upload the parts completed (a stream's count, which its Plan cannot
 	// know), 0 for a single PutObject (S3 reports no parts for such an
 	// object, and its ETag has no "-N").
-	Parts    int
-	UploadID string // "" for a single PutObject
-	ETag        string
-	VersionID   string
-	SSE         string // encryption S3 reports
-	KMSKeyID    string // key ARN S3 reports
-	BucketKey   bool
+	Parts     int
+	UploadID  string // "" for a single PutObject
+	ETag      string
+	VersionID string
+	SSE       string // encryption S3 reports
+	KMSKeyID  string // key ARN S3 reports
+	BucketKey bool
 	// Resumed is the bytes an earlier, interrupted run had already
 	// uploaded; they were not sent again.
 	Resumed int64
