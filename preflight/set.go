@@ -45,7 +45,7 @@ func (r Report) Diagnostics() upload.Diagnostics {
 
 // Remedy is one remedy of a report, with the checks it fixes.
 type Remedy struct {
-	Checks []string      // the names of the FAIL and WARN checks it is for, in report order
+	Checks []string       // the names of the FAIL and WARN checks it is for, in report order
 	Code   diagnosis.Code // the first of those checks' code, "" when none has one
 	Text   string
 	Rerun  bool // a change after which the same upload can be tried again (Check.Rerun)
