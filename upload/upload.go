@@ -68,10 +68,11 @@ type Input struct {
 	// stream of unknown length, buffered a part at a time.
 	//
 	// A Body's Read error other than io.EOF fails the upload: nothing is
-	// completed from a source that failed, a multipart upload is aborted
-	// (a stream's is never kept), and the error is returned wrapped. A
-	// stream's producer fails the upload that way; CommandOutput does it
-	// for a command's output.
+	// completed from a source that failed, and the error is returned
+	// wrapped in the *Error. A stream's multipart upload is then aborted
+	// (streams are never resumed); a file's is kept when it is resumable
+	// (Options.Journals), as for any failure. A stream's producer fails
+	// the upload that way; CommandOutput does it for a command's output.
 	Body io.Reader
 	Size int64
 	// PartSize overrides Options.PartSize for this object (0 = the
