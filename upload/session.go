@@ -166,7 +166,7 @@ func (s *session) fail(ctx context.Context, err error) (Result, error) {
 func (s *session) verifyChecksum(res *Result, expected, reported string) error {
 	alg := s.req.alg
 	if alg == "" {
-		s.note("no checksums were sent (checksums off): the stored bytes were not verified end to end")
+		s.note("no checksums were sent (checksum calculation when_required): the stored bytes were not verified end to end")
 		return nil
 	}
 	res.ChecksumAlgorithm, res.Checksum = string(alg), expected
