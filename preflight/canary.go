@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -45,12 +46,29 @@ const (
 	cancelledAbortTimeout = 5 * time.Second
 )
 
+// maxKeyLen is S3's limit on an object key, in bytes of UTF-8.
+const maxKeyLen = 1024
+
 // canaryKey is a temporary key beside the target, so bucket-policy and
 // IAM conditions on the prefix apply to it as they will to the upload.
+// A target near S3's key limit gives up the end of its last path segment
+// (never the prefix, whole runes only), so the canary key stays within it.
 func canaryKey(key string) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return key + ".uploader-preflight-" + hex.EncodeToString(b[:])
+	suffix := ".uploader-preflight-" + hex.EncodeToString(b[:])
+	if room := maxKeyLen - len(suffix); len(key) > room {
+		floor := strings.LastIndexByte(key, '/') + 1
+		if floor > room {
+			floor = 0 // a prefix longer than the room: no way to keep it whole
+		}
+		cut := room
+		for cut > floor && !utf8.RuneStart(key[cut]) {
+			cut--
+		}
+		key = key[:cut]
+	}
+	return key + suffix
 }
 
 // canary goes through S3 itself, with the upload's own requests (built by

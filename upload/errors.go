@@ -74,6 +74,10 @@ type SourceChangedError struct {
 	Size     int64  // its size now; -1 when it cannot be read any more
 	Expected int64  // its size when the upload started
 	Why      string // what else changed ("modified at ...", a stat error)
+	// Stored reports that S3 had already stored the object when the change
+	// was seen (a single PutObject): it may hold a mix of old and new bytes.
+	// Otherwise the upload was not completed.
+	Stored bool
 }
 
 func (e *SourceChangedError) Error() string {
@@ -83,6 +87,9 @@ func (e *SourceChangedError) Error() string {
 		what = e.Why
 	case e.Why != "":
 		what = e.Why
+	}
+	if e.Stored {
+		return fmt.Sprintf("%s changed while it was uploaded: %s; the object was stored, but it may hold a mix of old and new bytes: upload it again once the file is stable", e.Path, what)
 	}
 	return fmt.Sprintf("%s changed while it was uploaded: %s; it was not completed: upload it again once it is stable", e.Path, what)
 }

@@ -32,6 +32,7 @@ type fakeS3 struct {
 	ignoreSSE      bool // answer as a server that drops SSE headers
 	sendTwice      bool
 	beforeComplete func()
+	afterPut       func() // runs once PutObject has stored its object
 	denyListParts  bool
 	objSSE         map[string][2]string // key -> mode, key id as answered
 
@@ -128,6 +129,9 @@ func (f *fakeS3) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ..
 	mode, key := f.answerSSE(in.ServerSideEncryption, in.SSEKMSKeyId)
 	f.rememberSSE(*in.Key, mode, key)
 	f.mu.Unlock()
+	if f.afterPut != nil {
+		f.afterPut()
+	}
 	return &s3.PutObjectOutput{ETag: aws.String(`"etag"`), ServerSideEncryption: mode, SSEKMSKeyId: key}, nil
 }
 

@@ -188,6 +188,28 @@ func TestSourceChangedDuringUpload(t *testing.T) {
 	}
 }
 
+// A file appended to while its single PutObject is sent: S3 has stored
+// the object, and the error says so, not that it was not completed.
+func TestSourceChangedDuringPutObject(t *testing.T) {
+	data := randomBytes(64 * 1024)
+	in, _ := fileInput(t, data)
+	f := newFake()
+	f.afterPut = func() {
+		fh, _ := os.OpenFile(in.SourcePath, os.O_APPEND|os.O_WRONLY, 0)
+		fh.Write([]byte("more"))
+		fh.Close()
+	}
+	_, err := New(f, Options{Journals: journals(t)}).Upload(context.Background(), in)
+	var sc *SourceChangedError
+	if !errors.As(err, &sc) || !sc.Stored {
+		t.Fatalf("error %v: want a SourceChangedError with Stored", err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "not completed") || !strings.Contains(msg, "the object was stored") {
+		t.Fatalf("message %q: want it to say the object was stored, and only that", msg)
+	}
+}
+
 // Stop: no new parts start; the upload is kept for a rerun.
 func TestStopKeepsUpload(t *testing.T) {
 	data := randomBytes(40 * size.MiB)

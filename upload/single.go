@@ -2,6 +2,7 @@ package upload
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -38,7 +39,11 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 	}
 	t.finish()
 	if err := s.src.unchanged(); err != nil {
-		return res, &Error{Op: "PutObject", Err: fmt.Errorf("%w; the object was stored from a source that was changing: upload it again", err)}
+		var changed *SourceChangedError
+		if errors.As(err, &changed) {
+			changed.Stored = true
+		}
+		return res, &Error{Op: "PutObject", Err: err}
 	}
 	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
 	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
