@@ -24,6 +24,10 @@ const (
 	EndpointUnreachable       Code = "endpoint_unreachable"
 	TLSUntrusted              Code = "tls_untrusted"
 	ACLNotSupported           Code = "acl_not_supported"
+	// KMSDecryptOrS3Denied is a bare AccessDenied on a part of an SSE-KMS
+	// multipart upload whose cause could not be proven: most likely a
+	// missing kms:Decrypt, otherwise an S3-side denial (see Proof).
+	KMSDecryptOrS3Denied Code = "kms_decrypt_or_s3_denied"
 )
 
 // Codes lists every code, for documentation and exhaustive tests.
@@ -32,7 +36,7 @@ var Codes = []Code{
 	KMSKeyPendingDeletion, KMSKeyNotFound, KMSKeyWrongRegion, KMSThrottled,
 	S3AccessDenied, BucketNotFound, WrongRegion, CredentialsMissing,
 	CredentialsExpired, CredentialsInvalid, ClockSkewed, EndpointUnreachable,
-	TLSUntrusted, ACLNotSupported,
+	TLSUntrusted, ACLNotSupported, KMSDecryptOrS3Denied,
 }
 
 // Transient reports whether the cause can pass by itself, so that running
