@@ -44,6 +44,7 @@ const (
 	EndpointUnreachable       = diagnose.EndpointUnreachable
 	TLSUntrusted              = diagnose.TLSUntrusted
 	ACLNotSupported           = diagnose.ACLNotSupported
+	KMSDecryptOrS3Denied      = diagnose.KMSDecryptOrS3Denied
 )
 
 // Journals is a folder of resume journals (Options.Journals), from
