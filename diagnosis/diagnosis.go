@@ -32,6 +32,11 @@ const (
 	EndpointUnreachable       Code = "endpoint_unreachable"
 	TLSUntrusted              Code = "tls_untrusted"
 	ACLNotSupported           Code = "acl_not_supported"
+	// KMSDecryptOrS3Denied is a bare AccessDenied on a part of an SSE-KMS
+	// multipart upload whose cause nothing could prove: most likely a
+	// missing kms:Decrypt, otherwise a denial on S3's side. Both remedies
+	// are given, the KMS one first.
+	KMSDecryptOrS3Denied Code = "kms_decrypt_or_s3_denied"
 )
 
 // Codes lists every code, for documentation and exhaustive tests.
@@ -40,7 +45,7 @@ var Codes = []Code{
 	KMSKeyPendingDeletion, KMSKeyNotFound, KMSKeyWrongRegion, KMSThrottled,
 	S3AccessDenied, BucketNotFound, WrongRegion, CredentialsMissing,
 	CredentialsExpired, CredentialsInvalid, ClockSkewed, EndpointUnreachable,
-	TLSUntrusted, ACLNotSupported,
+	TLSUntrusted, ACLNotSupported, KMSDecryptOrS3Denied,
 }
 
 // Transient reports whether the cause can pass by itself, so that the same

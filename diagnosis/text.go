@@ -22,6 +22,8 @@ func (d *Diagnosis) Summary() string {
 	switch d.Code {
 	case MissingKMSDecrypt:
 		fmt.Fprintf(&b, "missing kms:Decrypt on key %s for principal %s", key, who)
+	case KMSDecryptOrS3Denied:
+		fmt.Fprintf(&b, "access denied for principal %s: most likely missing kms:Decrypt on key %s, else an S3-side denial (not proven)", who, key)
 	case MissingKMSGenerateDataKey:
 		fmt.Fprintf(&b, "missing kms:GenerateDataKey on key %s for principal %s", key, who)
 	case KMSKeyDisabled:

@@ -2,15 +2,11 @@ package preflight
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-
 	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/kmsprobe"
 )
 
 type rtOutcome int
@@ -30,21 +26,10 @@ type rtResult struct {
 	row     int   // index of the row, for reconcile
 }
 
-// encryptionContext is exactly what S3 sends KMS for this object: the
-// object ARN, or the bucket ARN when S3 Bucket Keys are on, merged with
-// the user's context (AWS-NOTES.md, "Encryption context"). Key policies can
-// have conditions on it, so the round trip must use the same.
+// encryptionContext is exactly what S3 sends KMS for this object
+// (AWS-NOTES.md, "Encryption context").
 func (r *run) encryptionContext() map[string]string {
-	ec := make(map[string]string, len(r.o.SSE.Context)+1)
-	for k, v := range r.o.SSE.Context {
-		ec[k] = v
-	}
-	if r.bucketKey {
-		ec["aws:s3:arn"] = r.bucketARN()
-	} else {
-		ec["aws:s3:arn"] = r.objectARN()
-	}
-	return ec
+	return kmsprobe.S3Context(r.partition, r.o.Bucket, r.o.Key, r.bucketKey, r.o.SSE.Context)
 }
 
 // roundTrip calls GenerateDataKey and Decrypt directly, as S3 will call
@@ -84,38 +69,22 @@ func (r *run) doRoundTrip(ctx context.Context) Check {
 	if !r.bkKnown {
 		ecText += " (bucket-key setting unknown: assumed off)"
 	}
-	r.spend()
-	gen, err := r.c.KMS.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
-		KeyId:             aws.String(r.keyARN),
-		KeySpec:           kmstypes.DataKeySpecAes256,
-		EncryptionContext: ec,
-	}, r.kmsOpts()...)
+	// The budget was checked for both calls (roundTrip).
+	res := kmsprobe.RoundTrip(ctx, r.c.KMS, r.keyARN, ec, r.kmsOpts()...)
+	r.requests += res.Calls
 	if ctx.Err() != nil {
 		return c
 	}
-	if err != nil {
-		return r.rtFailure("GenerateDataKey", err, ecText)
-	}
-	defer clear(gen.Plaintext)
-	r.spend()
-	dec, err := r.c.KMS.Decrypt(ctx, &kms.DecryptInput{
-		CiphertextBlob:    gen.CiphertextBlob,
-		KeyId:             aws.String(r.keyARN),
-		EncryptionContext: ec,
-	}, r.kmsOpts()...)
-	if ctx.Err() != nil {
-		return c
-	}
-	if err != nil {
-		return r.rtFailure("Decrypt", err, ecText)
-	}
-	defer clear(dec.Plaintext)
-	if len(gen.Plaintext) == 0 || subtle.ConstantTimeCompare(gen.Plaintext, dec.Plaintext) != 1 {
+	switch res.Outcome {
+	case kmsprobe.Mismatch:
 		r.rt.outcome = rtFailed
 		c.Status = Fail
 		c.Detail = "Decrypt returned a different data key than GenerateDataKey made (" + ecText + "): KMS (or something in between) is not working as S3 needs"
 		c.Remedy = "Check the KMS endpoint (AWS_ENDPOINT_URL_KMS, proxies) and retry; report it with the SDK's request log (debug logging) if it persists."
 		return c
+	case kmsprobe.OK:
+	default:
+		return r.rtFailure(res.Op, res.Err, ecText)
 	}
 	r.rt.outcome = rtOK
 	c.Status = Pass

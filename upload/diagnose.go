@@ -2,10 +2,15 @@ package upload
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
 	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/kmsprobe"
 )
 
 // Diagnostics is what the engine knows of the caller and the bucket, to
@@ -22,18 +27,42 @@ type Diagnostics struct {
 	LookupPrincipal func(context.Context) (string, error)
 }
 
-// diagnostics holds an upload's Diagnostics and the principal looked up
-// once for it.
+// diagnostics holds an upload's Diagnostics, the principal looked up once
+// for it, and the proof of a bare denial, made once.
 type diagnostics struct {
 	info   Diagnostics
-	stop   <-chan struct{} // Input.Stop: the lookup ends there too
+	kms    KMSAPI          // Options.KMS: nil, no proof is made
+	stop   <-chan struct{} // Input.Stop: the lookup and the proof end there too
 	lookup sync.Once
-	mu     sync.Mutex // guards info.Principal
+	mu     sync.Mutex // guards info.Principal, proof and proofErr
+
+	// What CreateMultipartUpload answered: the key S3 uses (an ARN) and
+	// whether Bucket Keys are on, which decides the encryption context.
+	createdKey string
+	bucketKey  bool
+
+	prove    sync.Once
+	proof    diagnose.Proof
+	proofErr error
 }
 
-// principalLookupTimeout bounds the STS call made to name the principal:
-// a failure must not wait on it for long.
-const principalLookupTimeout = 10 * time.Second
+// KMSAPI is the two KMS calls the engine makes to prove the cause of a
+// bare AccessDenied on a part (Options.KMS): the round trip S3 makes for
+// every part, directly as the caller. *kms.Client satisfies it.
+type KMSAPI interface {
+	GenerateDataKey(ctx context.Context, in *kms.GenerateDataKeyInput, optFns ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error)
+	Decrypt(ctx context.Context, in *kms.DecryptInput, optFns ...func(*kms.Options)) (*kms.DecryptOutput, error)
+}
+
+var _ kmsprobe.API = KMSAPI(nil)
+
+// principalLookupTimeout bounds the STS call made to name the principal,
+// and proofTimeout the KMS round trip made to prove a denial's cause: a
+// failure must not wait on them for long.
+const (
+	principalLookupTimeout = 10 * time.Second
+	proofTimeout           = 15 * time.Second
+)
 
 // diagContext describes a failed call from the engine's own state: the
 // upload it created or adopted (an adopted upload counts as created, so a
@@ -41,22 +70,20 @@ const principalLookupTimeout = 10 * time.Second
 func (s *session) diagContext(op string, part int32) diagnose.Context {
 	s.diag.mu.Lock()
 	principal := s.diag.info.Principal
+	proof, proofErr := s.diag.proof, s.diag.proofErr
 	s.diag.mu.Unlock()
 	info := s.diag.info
 	sse := s.in.SSE.Mode
 	if sse == "" {
 		sse = info.BucketSSE
 	}
-	key := info.KeyARN
-	if key == "" {
-		key = s.in.SSE.KMSKeyID
-	}
+	key := s.keyInUse()
 	return diagnose.Context{
 		Operation: op, Part: part, Parts: int32(s.plan.Parts),
 		SSE: sse, Key: key, Principal: principal,
 		Bucket: s.in.Bucket, ObjectKey: s.in.Key, Region: info.Region,
 		UploadID: s.uploadID, MultipartCreated: s.created,
-		Hint:    info.Hint,
+		Hint: info.Hint, Proof: proof, ProofErr: proofErr,
 		Tagging: s.in.Tagging != "", ACL: s.in.ACL != "",
 	}
 }
@@ -68,10 +95,100 @@ func (s *session) explain(ctx context.Context, op string, part int32, err error)
 	if d == nil {
 		return err
 	}
-	if d.Principal == "" && s.lookupPrincipal(ctx) {
+	again := d.Principal == "" && s.lookupPrincipal(ctx)
+	if diagnose.NeedsProof(d) && s.proveDenial(ctx) {
+		again = true
+	}
+	if again {
 		d = diagnose.Classify(err, s.diagContext(op, part))
 	}
 	return d
+}
+
+// keyInUse is the KMS key the upload's objects are encrypted with, best
+// known first: S3's answer to CreateMultipartUpload, preflight's resolved
+// ARN, the request's key id.
+func (s *session) keyInUse() string {
+	switch {
+	case s.diag.createdKey != "":
+		return s.diag.createdKey
+	case s.diag.info.KeyARN != "":
+		return s.diag.info.KeyARN
+	}
+	return s.in.SSE.KMSKeyID
+}
+
+// proveDenial makes, once, the KMS round trip S3 makes for every part,
+// directly as the caller with S3's encryption context, so that a bare
+// AccessDenied on a part is blamed on kms:Decrypt only when Decrypt is
+// what was denied. It reports whether a proof (or its failure) is now
+// known; without a KMS client there is none. Like the principal lookup it
+// runs detached from the (maybe cancelled) upload, bounded by a timeout
+// and by Input.Stop.
+func (s *session) proveDenial(ctx context.Context) bool {
+	d := &s.diag
+	if d.kms == nil {
+		return false
+	}
+	d.prove.Do(func() {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proofTimeout)
+		defer cancel()
+		if d.stop != nil {
+			go func() {
+				select {
+				case <-d.stop:
+					cancel()
+				case <-pctx.Done():
+				}
+			}()
+		}
+		proof, err := diagnose.ProofFailed, error(nil)
+		if key := s.keyInUse(); key == "" {
+			err = errors.New("the key S3 uses is not known")
+		} else {
+			d.mu.Lock()
+			partition := diagnose.PartitionOf(d.info.Principal)
+			d.mu.Unlock()
+			ec := kmsprobe.S3Context(partition, s.in.Bucket, s.in.Key, s.usesBucketKey(), s.in.SSE.Context)
+			res := kmsprobe.RoundTrip(pctx, d.kms, key, ec, s.kmsRegion()...)
+			switch res.Outcome {
+			case kmsprobe.OK:
+				proof = diagnose.ProofKMSAllowed
+			case kmsprobe.DecryptDenied:
+				proof = diagnose.ProofDecryptDenied
+			case kmsprobe.GenerateDenied:
+				proof = diagnose.ProofDirectDenied
+			case kmsprobe.Mismatch:
+				err = errors.New("Decrypt returned another data key than GenerateDataKey made")
+			default:
+				err = fmt.Errorf("%s: %w", res.Op, res.Err)
+			}
+		}
+		d.mu.Lock()
+		d.proof, d.proofErr = proof, err
+		d.mu.Unlock()
+	})
+	return true
+}
+
+// usesBucketKey says whether S3 Bucket Keys are on for the object, which
+// makes the encryption context the bucket's ARN: as S3 answered the
+// create, else as requested.
+func (s *session) usesBucketKey() bool {
+	if s.diag.bucketKey {
+		return true
+	}
+	return s.in.SSE.BucketKey != nil && *s.in.SSE.BucketKey
+}
+
+// kmsRegion points the KMS calls at the bucket's region when preflight
+// learned it: the key must be there.
+func (s *session) kmsRegion() []func(*kms.Options) {
+	r := s.diag.info.Region
+	if r == "" {
+		return nil
+	}
+	return []func(*kms.Options){func(o *kms.Options) { o.Region = r }}
 }
 
 // lookupPrincipal asks once who we are, for the remedy's statements, and

@@ -41,7 +41,7 @@ func TestDeniedPartIsDiagnosedAndStopsUpload(t *testing.T) {
 	}
 	var lookups atomic.Int32
 	slow := &slowParts{fakeS3: f, cancelled: &inflightCancelled}
-	u := New(slow, Options{Concurrency: 4, Diagnostics: Diagnostics{
+	u := New(slow, Options{Concurrency: 4, KMS: &fakeKMS{denyDecrypt: true}, Diagnostics: Diagnostics{
 		LookupPrincipal: func(context.Context) (string, error) {
 			lookups.Add(1)
 			return "arn:aws:sts::123456789012:assumed-role/Backup/session", nil

@@ -74,7 +74,7 @@ func TestPermanentFailureStopsEveryRetry(t *testing.T) {
 		}
 		return nil
 	}
-	u := New(f, Options{Concurrency: 3})
+	u := New(f, Options{Concurrency: 3, KMS: &fakeKMS{denyDecrypt: true}})
 	in, _ := fileInput(t, randomBytes(40*size.MiB)) // 5 parts of 8 MiB
 	_, err := u.Upload(context.Background(), in)
 	var d *diagnose.Diagnosis
@@ -106,29 +106,41 @@ func (retryableReset) Error() string   { return "read: connection reset by peer"
 func (retryableReset) Temporary() bool { return true }
 
 // An upload adopted from the journal counts as created: a rerun of a
-// denied upload is diagnosed as the first run was (missing kms:Decrypt,
-// not an S3 denial), and uses the kept upload.
+// denied upload is diagnosed as the first run was, with the same proof
+// (kms:Decrypt when the round trip is denied it; s3:PutObject when KMS
+// allows the round trip), and uses the kept upload.
 func TestRerunIsDiagnosedAsTheFirstRun(t *testing.T) {
-	f := newFake()
-	f.failPart = func(n int32) error { return s3Denied("UploadPart") }
-	js := journals(t)
-	data := randomBytes(20 * size.MiB)
-	in, _ := fileInput(t, data)
-	var ids []string
-	for run := 1; run <= 2; run++ {
-		_, err := New(f, Options{Concurrency: 2, Journals: js}).Upload(context.Background(), in)
-		var d *diagnose.Diagnosis
-		if !errors.As(err, &d) || d.Code != diagnose.MissingKMSDecrypt {
-			t.Fatalf("run %d: %v, want missing_kms_decrypt", run, err)
-		}
-		var ue *Error
-		if !errors.As(err, &ue) || !ue.Kept {
-			t.Fatalf("run %d: upload not kept: %v", run, err)
-		}
-		ids = append(ids, ue.UploadID)
-	}
-	if ids[0] != ids[1] || countCalls(f.callList(), "CreateMultipartUpload") != 1 {
-		t.Fatalf("uploads %v, creates %d: the rerun did not adopt the kept upload", ids, countCalls(f.callList(), "CreateMultipartUpload"))
+	for _, tt := range []struct {
+		name string
+		kms  *fakeKMS
+		want diagnose.Code
+	}{
+		{"kms:Decrypt missing", &fakeKMS{denyDecrypt: true}, diagnose.MissingKMSDecrypt},
+		{"s3:PutObject removed", &fakeKMS{}, diagnose.S3AccessDenied},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			f.failPart = func(n int32) error { return s3Denied("UploadPart") }
+			js := journals(t)
+			data := randomBytes(20 * size.MiB)
+			in, _ := fileInput(t, data)
+			var ids []string
+			for run := 1; run <= 2; run++ {
+				_, err := New(f, Options{Concurrency: 2, Journals: js, KMS: tt.kms}).Upload(context.Background(), in)
+				var d *diagnose.Diagnosis
+				if !errors.As(err, &d) || d.Code != tt.want {
+					t.Fatalf("run %d: %v, want %s", run, err, tt.want)
+				}
+				var ue *Error
+				if !errors.As(err, &ue) || !ue.Kept {
+					t.Fatalf("run %d: upload not kept: %v", run, err)
+				}
+				ids = append(ids, ue.UploadID)
+			}
+			if ids[0] != ids[1] || countCalls(f.callList(), "CreateMultipartUpload") != 1 {
+				t.Fatalf("uploads %v, creates %d: the rerun did not adopt the kept upload", ids, countCalls(f.callList(), "CreateMultipartUpload"))
+			}
+		})
 	}
 }
 

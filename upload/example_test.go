@@ -74,7 +74,9 @@ func Example_fromAWSConfig() {
 	if diag.Region == "" {
 		diag.Region = cfg.Region
 	}
-	u = upload.New(s3c, upload.Options{Concurrency: 8, Diagnostics: diag})
+	// A KMS client lets the engine prove a bare denial's cause before
+	// naming it.
+	u = upload.New(s3c, upload.Options{Concurrency: 8, KMS: kms.NewFromConfig(cfg), Diagnostics: diag})
 	res, err := u.Upload(ctx, upload.Input{
 		Bucket: "backups", Key: "db.tar",
 		Body: f, Size: fi.Size(), // an *os.File is read in place, part by part
@@ -215,7 +217,11 @@ func Example_diagnosis() {
 		}
 		return nil
 	}
-	u := upload.New(client, upload.Options{PartSize: 5 << 20, Concurrency: 1})
+	// S3 says only "Access Denied", and a missing s3:PutObject would look
+	// the same. With Options.KMS (a *kms.Client in production; here one
+	// that is denied Decrypt) the engine proves which before naming it:
+	// once, it makes S3's GenerateDataKey -> Decrypt round trip itself.
+	u := upload.New(client, upload.Options{PartSize: 5 << 20, Concurrency: 1, KMS: kmsWithoutDecrypt{}})
 	data := make([]byte, 12<<20)
 	_, err := u.Upload(context.Background(), upload.Input{
 		Bucket: "backups", Key: "db.tar", Body: bytes.NewReader(data), Size: int64(len(data)),
@@ -237,6 +243,23 @@ func Example_diagnosis() {
 	// where: UploadPart, part 2 of 3
 	// upload id: upload-1
 	// aborted: true
+}
+
+// kmsWithoutDecrypt is KMS for a caller allowed kms:GenerateDataKey but
+// not kms:Decrypt.
+type kmsWithoutDecrypt struct{}
+
+func (kmsWithoutDecrypt) GenerateDataKey(context.Context, *kms.GenerateDataKeyInput, ...func(*kms.Options)) (*kms.GenerateDataKeyOutput, error) {
+	return &kms.GenerateDataKeyOutput{Plaintext: make([]byte, 32), CiphertextBlob: []byte("blob")}, nil
+}
+
+func (kmsWithoutDecrypt) Decrypt(context.Context, *kms.DecryptInput, ...func(*kms.Options)) (*kms.DecryptOutput, error) {
+	return nil, &smithy.OperationError{ServiceID: "KMS", OperationName: "Decrypt", Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusBadRequest, Header: http.Header{}}},
+			Err:      &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: kms:Decrypt"},
+		},
+	}}
 }
 
 // cancelAfterFirstPart is a Listener that cancels the upload's context

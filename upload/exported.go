@@ -50,6 +50,7 @@ const (
 	EndpointUnreachable       = diagnosis.EndpointUnreachable
 	TLSUntrusted              = diagnosis.TLSUntrusted
 	ACLNotSupported           = diagnosis.ACLNotSupported
+	KMSDecryptOrS3Denied      = diagnosis.KMSDecryptOrS3Denied
 )
 
 // Journals is a folder of resume journals (Options.Journals), from

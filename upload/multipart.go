@@ -89,6 +89,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
 	}
 	s.uploadID, s.created = aws.ToString(out.UploadId), true
+	s.diag.createdKey, s.diag.bucketKey = aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
 	if s.jr == nil {
 		return nil, nil
 	}

@@ -58,7 +58,7 @@ func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
 	if in.Listener != nil {
 		s.opts.Listener = in.Listener
 	}
-	s.diag = diagnostics{info: u.opts.Diagnostics, stop: in.Stop}
+	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size >= 0 {
 		s.ra = ra
 	}

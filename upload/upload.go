@@ -39,6 +39,14 @@ type Options struct {
 	MaxParts int
 	// Diagnostics feed the explanation of failures.
 	Diagnostics Diagnostics
+	// KMS, when set, lets the engine prove the cause of a bare
+	// AccessDenied on a part of an SSE-KMS upload before naming it: it
+	// makes, once, the GenerateDataKey -> Decrypt round trip S3 makes,
+	// directly as the caller. Decrypt denied: MissingKMSDecrypt; both
+	// allowed: S3AccessDenied (s3:PutObject). Nil, or when a direct call
+	// cannot tell (a key usable only through S3): KMSDecryptOrS3Denied,
+	// which names both causes.
+	KMS KMSAPI
 	// Checksum is the algorithm of the checksums computed for every part
 	// and checked against S3's after the upload; "" = CRC64NVME.
 	Checksum ChecksumAlgorithm

@@ -93,6 +93,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	}
 	job.opts.Listener = ls
 	job.opts.Diagnostics = diagnostics(cfg, stsClient, rep)
+	job.opts.KMS = awsconfig.KMS(cfg) // proves a bare denial's cause before naming it
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
 	res, err := upload.New(client, job.opts).Upload(ctx, job.input)

@@ -101,6 +101,7 @@ func (r *setRun) run(cfg aws.Config) error {
 		}
 	}
 	client := awsconfig.S3(cfg, r.g.endpointURL)
+	r.job.opts.KMS = awsconfig.KMS(cfg) // proves a bare denial's cause before naming it
 	r.ready(client, client, diagnostics(cfg, awsconfig.STS(cfg), rep))
 	return r.uploadSet()
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/upload"
@@ -255,7 +256,9 @@ func TestDiagnosisMissingKMSDecrypt(t *testing.T) {
 			key := testKey(t, "denied.bin")
 			cfg := awsConfig(stack.NoDecrypt)
 			opts := upload.Options{PartSize: partSize, Threshold: threshold, Concurrency: 2,
-				// No preflight ran: the diagnosis asks STS who the caller is.
+				// No preflight ran: the diagnosis asks STS who the caller is,
+				// and proves the cause with a KMS round trip of its own.
+				KMS:         kms.NewFromConfig(cfg),
 				Diagnostics: upload.Diagnostics{LookupPrincipal: lookupPrincipalFor(cfg)}}
 			if tc.journals {
 				js, err := upload.OpenJournals(t.TempDir())

@@ -86,3 +86,13 @@ var invalidArnRegionRE = regexp.MustCompile(`Invalid arn ([a-z]{2}(?:-[a-z]+)+-\
 // AuthorizationHeaderMalformed ("... the region 'us-east-1' is wrong;
 // expecting 'eu-west-1'") and similar messages.
 var regionInMessageRE = regexp.MustCompile(`expecting '([a-z0-9-]+)'`)
+
+// PartitionOf returns the partition field of an ARN ("aws", "aws-cn",
+// "aws-us-gov"), "" when arn is not one.
+func PartitionOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[1]
+}

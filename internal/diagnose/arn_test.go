@@ -89,7 +89,7 @@ func TestStatements(t *testing.T) {
 
 func TestCrossAccountRemedySaysBoth(t *testing.T) {
 	d := Classify(s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), Context{
-		Operation: "UploadPart", Part: 1, Parts: 3, SSE: "aws:kms", Key: xKeyARN, Principal: sessARN, MultipartCreated: true, UploadID: "U",
+		Operation: "UploadPart", Part: 1, Parts: 3, SSE: "aws:kms", Key: xKeyARN, Principal: sessARN, MultipartCreated: true, UploadID: "U", Proof: ProofDecryptDenied,
 	})
 	if d == nil || d.Code != MissingKMSDecrypt {
 		t.Fatalf("got %+v", d)

@@ -33,6 +33,12 @@ type Context struct {
 	// them at least (the same request was allowed without the headers that
 	// need them), e.g. "s3:PutObjectTagging".
 	MissingActions []string
+	// Proof is what a KMS round trip made after a bare AccessDenied on a
+	// part showed (ProofNone: not made). Without proof such a denial is
+	// KMSDecryptOrS3Denied, never MissingKMSDecrypt.
+	Proof Proof
+	// ProofErr is why the round trip could not run (ProofFailed).
+	ProofErr error
 }
 
 // headerActions are the permissions the request's optional headers need

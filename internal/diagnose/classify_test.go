@@ -18,8 +18,9 @@ import (
 
 func TestClassify(t *testing.T) {
 	kmsUp := Context{Operation: "UploadPart", Part: 2, Parts: 5, SSE: "aws:kms", Key: keyARN, Principal: userARN,
-		Bucket: "b", ObjectKey: "big.bin", Region: "us-east-1", UploadID: "UP1", MultipartCreated: true}
+		Bucket: "b", ObjectKey: "big.bin", Region: "us-east-1", UploadID: "UP1", MultipartCreated: true, Proof: ProofDecryptDenied}
 	with := func(c Context, f func(*Context)) Context { f(&c); return c }
+	unproven := with(kmsUp, func(c *Context) { c.Proof = ProofNone })
 	create := with(kmsUp, func(c *Context) {
 		c.Operation, c.Part, c.Parts, c.UploadID, c.MultipartCreated = "CreateMultipartUpload", 0, 0, "", false
 	})
@@ -32,10 +33,20 @@ func TestClassify(t *testing.T) {
 		// substrings the Message (m) and Remedy (r) must contain
 		m, r []string
 	}{
-		{"UploadPart denied, SSE-KMS", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), kmsUp, MissingKMSDecrypt,
-			[]string{"UploadPart (part 2 of 5)", userARN, keyARN, "REQ1", "UP1", "most likely", "bucket policy", "service control policy", "a preflight proves which", "PutObject needs only kms:GenerateDataKey", "small files"},
+		{"UploadPart denied, SSE-KMS, round trip denied Decrypt", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), kmsUp, MissingKMSDecrypt,
+			[]string{"UploadPart (part 2 of 5)", userARN, keyARN, "REQ1", "UP1", "denied Decrypt, which proves it", "PutObject needs only kms:GenerateDataKey", "small files"},
 			[]string{`"kms:Decrypt"`, `"AWS": "` + userARN + `"`, `"Resource": "` + keyARN + `"`, "same account", "ONE of them"}},
-		{"UploadPart denied, hint confirms", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), with(kmsUp, func(c *Context) { c.Hint = MissingKMSDecrypt }), MissingKMSDecrypt,
+		{"UploadPart denied, SSE-KMS, no round trip: both causes, KMS first", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), unproven, KMSDecryptOrS3Denied,
+			[]string{"UploadPart (part 2 of 5)", "Most likely the caller lacks kms:Decrypt", "s3:PutObject was removed", "bucket policy", "service control policy", "not checked"},
+			[]string{"Most likely: Allow", `"kms:Decrypt"`, "Otherwise: Make sure", "s3:PutObject"}},
+		{"UploadPart denied, round trip allowed: S3's side, s3:PutObject", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), with(kmsUp, func(c *Context) { c.Proof = ProofKMSAllowed }), S3AccessDenied,
+			[]string{"was allowed both calls", "not what S3 refused", "s3:PutObject"},
+			[]string{"s3:PutObject", "arn:aws:s3:::b/big.bin"}},
+		{"UploadPart denied, direct KMS use refused (kms:ViaService): unproven", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), with(kmsUp, func(c *Context) { c.Proof = ProofDirectDenied }), KMSDecryptOrS3Denied,
+			[]string{"only through S3", "kms:ViaService", "Most likely"}, []string{"Most likely:", "Otherwise:"}},
+		{"UploadPart denied, round trip failed: unproven", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), with(kmsUp, func(c *Context) { c.Proof, c.ProofErr = ProofFailed, errors.New("dial tcp: connection refused") }), KMSDecryptOrS3Denied,
+			[]string{"could not run (dial tcp: connection refused)"}, nil},
+		{"UploadPart denied, hint confirms", s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), with(unproven, func(c *Context) { c.Hint = MissingKMSDecrypt }), MissingKMSDecrypt,
 			[]string{"confirms"}, nil},
 		{"UploadPartCopy denied", s3Err("UploadPartCopy", 403, "AccessDenied", "Access Denied"), with(kmsUp, func(c *Context) { c.Operation = "UploadPartCopy" }), MissingKMSDecrypt, nil, nil},
 		{"Complete denied", s3Err("CompleteMultipartUpload", 403, "AccessDenied", "Access Denied"), with(kmsUp, func(c *Context) { c.Operation, c.Part = "CompleteMultipartUpload", 0 }), MissingKMSDecrypt, nil, nil},
@@ -177,6 +188,7 @@ func TestEveryCodeCovered(t *testing.T) {
 		c   Context
 	}{
 		{s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), Context{Operation: "UploadPart", SSE: "aws:kms", MultipartCreated: true}},
+		{s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), Context{Operation: "UploadPart", SSE: "aws:kms", MultipartCreated: true, Proof: ProofDecryptDenied}},
 		{s3Err("PutObject", 403, "AccessDenied", "Access Denied"), Context{Operation: "PutObject", SSE: "aws:kms", Hint: MissingKMSGenerateDataKey}},
 		{s3Err("PutObject", 400, "KMS.DisabledException", ""), Context{}},
 		{s3Err("PutObject", 400, "KMS.KMSInvalidStateException", ""), Context{}},

@@ -31,6 +31,7 @@ const (
 	EndpointUnreachable       = diagnosis.EndpointUnreachable
 	TLSUntrusted              = diagnosis.TLSUntrusted
 	ACLNotSupported           = diagnosis.ACLNotSupported
+	KMSDecryptOrS3Denied      = diagnosis.KMSDecryptOrS3Denied
 )
 
 // Codes lists every code, for documentation and exhaustive tests.

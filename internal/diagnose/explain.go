@@ -115,13 +115,7 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 		}
 		return false
 	case partOps(f.op) && c.kms() && (c.MultipartCreated || c.UploadID != ""):
-		certainty := "This is most likely a missing kms:Decrypt permission, but a bucket policy with conditions (on headers, source IP or VPC endpoint) or a service control policy can deny " + orUnknown(f.op, "the request") + " too; a preflight proves which, with a kms:Decrypt round trip using the encryption context S3 uses."
-		if c.Hint == MissingKMSDecrypt {
-			certainty = "Preflight's KMS round trip was denied kms:Decrypt as well, which confirms it."
-		} else {
-			d.PreflightTells = true
-		}
-		return explainMissingDecrypt(d, f, c, denied, certainty)
+		return explainPartDenied(d, f, c, denied)
 	case createOps(f.op) && c.kms():
 		if c.Hint == MissingKMSGenerateDataKey {
 			return explainMissingGDK(d, f, denied, "Preflight's KMS round trip was denied kms:GenerateDataKey as well, which confirms it.")
@@ -177,7 +171,7 @@ func explainMissingDecrypt(d *Diagnosis, f facts, c Context, denied, certainty s
 		d.Why = joinSentences(certainty, "An SSE-KMS multipart upload needs kms:Decrypt: for every part S3 calls kms:Decrypt as the requester to reopen the data key generated at CreateMultipartUpload. A single PutObject needs only kms:GenerateDataKey, so small files (one request) upload fine while big ones (multipart) fail on the first part.")
 	} else {
 		d.Why = joinSentences(
-			fmt.Sprintf("CreateMultipartUpload succeeded, so s3:PutObject and kms:GenerateDataKey are allowed. For each part S3 must call kms:Decrypt on the key (%s) as the requester, to reopen the upload's data key; a single PutObject needs only kms:GenerateDataKey. That is why small files (one request) upload fine while big ones (multipart) fail on the first part.", orUnknown(d.Key, "key unknown")),
+			fmt.Sprintf("CreateMultipartUpload succeeded, so kms:GenerateDataKey is allowed. For each part S3 must call kms:Decrypt on the key (%s) as the requester, to reopen the upload's data key; a single PutObject needs only kms:GenerateDataKey. That is why small files (one request) upload fine while big ones (multipart) fail on the first part.", orUnknown(d.Key, "key unknown")),
 			certainty)
 	}
 	d.Remedy = kmsRemedy(d, "kms:Decrypt")

@@ -76,7 +76,7 @@ func TestSDKUploadPartDenied(t *testing.T) {
 	if !IsAccessDenied(err) || IsTransient(err) {
 		t.Fatalf("IsAccessDenied=%v IsTransient=%v for %v", IsAccessDenied(err), IsTransient(err), err)
 	}
-	d := Classify(err, Context{Part: 2, Parts: 5, SSE: "aws:kms", Key: keyARN, Principal: userARN, MultipartCreated: true, UploadID: "UP"})
+	d := Classify(err, Context{Part: 2, Parts: 5, SSE: "aws:kms", Key: keyARN, Principal: userARN, MultipartCreated: true, UploadID: "UP", Proof: ProofDecryptDenied})
 	if d == nil || d.Code != MissingKMSDecrypt || d.Operation != "UploadPart" || d.RequestID != "S3REQ" || d.HostID != "HOSTID" || d.HTTPStatus != 403 {
 		t.Fatalf("got %+v", d)
 	}

@@ -8,7 +8,7 @@ import (
 
 func TestSummaryAndText(t *testing.T) {
 	d := Classify(s3Err("UploadPart", 403, "AccessDenied", "Access Denied"), Context{
-		Operation: "UploadPart", Part: 2, Parts: 5, SSE: "aws:kms", Key: keyARN, Principal: userARN, MultipartCreated: true, UploadID: "UP1",
+		Operation: "UploadPart", Part: 2, Parts: 5, SSE: "aws:kms", Key: keyARN, Principal: userARN, MultipartCreated: true, UploadID: "UP1", Proof: ProofDecryptDenied,
 	})
 	want := "UploadPart, part 2 of 5: missing kms:Decrypt on key " + keyARN + " for principal " + userARN + " [missing_kms_decrypt]"
 	if got := d.Summary(); got != want {
