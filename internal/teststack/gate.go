@@ -88,6 +88,11 @@ func newGate(motoURL string, kc *kmsCaller, enhanced bool, logw io.Writer) (*gat
 			if errors.Is(err, context.Canceled) {
 				return
 			}
+			var pe *payloadError
+			if errors.As(err, &pe) {
+				writeS3Error(w, r, pe.status, pe.code, pe.message)
+				return
+			}
 			writeS3Error(w, r, http.StatusBadGateway, "BadGateway", "teststack gate: moto unreachable: "+err.Error())
 		},
 		ErrorLog: g.log,
@@ -185,6 +190,9 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "s3":
+		if !g.sigV4Rules(sw, r, q, user, known) {
+			return
+		}
 		if !g.s3Rules(sw, r, q, user, known, st) {
 			return
 		}
