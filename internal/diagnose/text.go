@@ -49,7 +49,7 @@ func (d *Diagnosis) Summary() string {
 	case CredentialsExpired:
 		b.WriteString("AWS credentials expired")
 	case CredentialsInvalid:
-		b.WriteString(invalidSummary(d.ErrorCode))
+		b.WriteString(invalidSummary(d))
 	case ClockSkewed:
 		b.WriteString("this machine's clock is too far from the server's")
 	case EndpointUnreachable, TLSUntrusted:
@@ -104,9 +104,12 @@ func (d *Diagnosis) Text() string {
 	return b.String()
 }
 
-func invalidSummary(code string) string {
-	switch code {
+func invalidSummary(d *Diagnosis) string {
+	switch d.ErrorCode {
 	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
+		if d.Endpoint != "" && !isAWSEndpoint(d.Endpoint) {
+			return "request signature rejected by " + d.Endpoint + " (not AWS): a wrong secret key, or a server or proxy that canonicalizes the request differently"
+		}
 		return "AWS credentials rejected: the secret access key does not match the access key id"
 	case "InvalidToken":
 		return "AWS credentials rejected: the session token is not valid"
