@@ -474,6 +474,18 @@ func (b *sha256Body) Read(p []byte) (int, error) {
 
 func (b *sha256Body) Close() error { return b.rc.Close() }
 
+// payloadMarkers are the x-amz-content-sha256 values S3 accepts besides a
+// hex SHA-256. The chunk signatures of the signed STREAMING ones are not
+// checked (moto does not check them either).
+var payloadMarkers = map[string]bool{
+	"UNSIGNED-PAYLOAD":                                 true,
+	"STREAMING-UNSIGNED-PAYLOAD-TRAILER":               true,
+	"STREAMING-AWS4-HMAC-SHA256-PAYLOAD":               true,
+	"STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER":       true,
+	"STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD":         true,
+	"STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER": true,
+}
+
 // isHexSHA256 reports whether v is a hex SHA-256 (a signed payload), not one
 // of the UNSIGNED-PAYLOAD or STREAMING-* markers.
 func isHexSHA256(v string) bool {
@@ -502,6 +514,12 @@ func (g *gate) sigV4Rules(w http.ResponseWriter, r *http.Request, q request, use
 	if ph == "" {
 		drain(r)
 		writeS3Error(w, r, http.StatusBadRequest, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256")
+		return false
+	}
+	if !isHexSHA256(ph) && !payloadMarkers[ph] {
+		drain(r)
+		writeS3Error(w, r, http.StatusBadRequest, "InvalidArgument",
+			"x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")
 		return false
 	}
 	c := checkSigV4(r, a, user.SecretAccessKey)

@@ -99,6 +99,13 @@ func TestSigV4TamperedRefused(t *testing.T) {
 	if _, err := good.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(stack.Bucket), Key: aws.String("sigv4/tamper/body")}); err == nil {
 		t.Error("the object with the tampered body was stored")
 	}
+
+	// A payload hash that is neither a SHA-256 nor one of S3's markers.
+	_, err = good.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(stack.Bucket)},
+		func(o *s3.Options) {
+			o.HTTPClient = tamperClient{func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED") }}
+		})
+	wantErr(t, err, "InvalidArgument", 400)
 }
 
 // tamperClient changes a signed request before sending it.
