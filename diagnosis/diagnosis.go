@@ -86,6 +86,7 @@ type Diagnosis struct {
 	Why        string `json:"-"` // the "why" sentences of Message
 	// Endpoint and Service name what could not be reached or trusted
 	// (endpoint_unreachable, tls_untrusted): "https://s3.example.com", "S3".
+	// For credentials_invalid, Endpoint is the one that refused them.
 	Endpoint string `json:"-"`
 	Service  string `json:"-"`
 	// Action is the permission a denial is known to be about, when it is

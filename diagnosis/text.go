@@ -3,6 +3,8 @@ package diagnosis
 import (
 	"fmt"
 	"strings"
+
+	"github.com/uploader-dev/uploader/internal/awshost"
 )
 
 // Summary is one line for logs and the first line of Text, e.g.
@@ -51,7 +53,7 @@ func (d *Diagnosis) Summary() string {
 	case CredentialsExpired:
 		b.WriteString("AWS credentials expired")
 	case CredentialsInvalid:
-		b.WriteString(invalidSummary(d.ErrorCode))
+		b.WriteString(invalidSummary(d))
 	case ClockSkewed:
 		b.WriteString("this machine's clock is too far from the server's")
 	case EndpointUnreachable, TLSUntrusted:
@@ -106,9 +108,12 @@ func (d *Diagnosis) Text() string {
 	return b.String()
 }
 
-func invalidSummary(code string) string {
-	switch code {
+func invalidSummary(d *Diagnosis) string {
+	switch d.ErrorCode {
 	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
+		if d.Endpoint != "" && !awshost.Is(d.Endpoint) {
+			return "request signature rejected by " + d.Endpoint + " (not AWS): a wrong secret key, or a server or proxy that canonicalizes the request differently"
+		}
 		return "AWS credentials rejected: the secret access key does not match the access key id"
 	case "InvalidToken":
 		return "AWS credentials rejected: the session token is not valid"

@@ -13,63 +13,79 @@ import (
 
 // cp --recursive run again: --skip-existing, and resuming a set.
 
-// --skip-existing with one HeadObject per file. Small files are single
-// PutObjects, whose CRC64NVME moto keeps as sent: the checksum decides,
-// whatever the times say. Multipart objects get a malformed checksum from
-// moto: LastModified against the file's mtime decides (the aws s3 sync
-// rule).
+// --skip-existing with one HeadObject per file. Where the server reports
+// the object's full-object checksum of the configured algorithm, the
+// checksum decides, whatever the times say: CRC64NVME, for single
+// PutObjects and multipart objects alike (the stack's gate computes it as
+// S3 does). Where it reports none usable, as for SHA256 multipart objects
+// (COMPOSITE on S3, a checksum of part checksums), LastModified against
+// the file's mtime decides (the aws s3 sync rule).
 func TestRecursiveSkipExisting(t *testing.T) {
-	tr := newTree(t, map[string]int64{
-		"same.bin": 1000, "changed.bin": 1000, "big.bin": 6 * size.MiB, "touched_big.bin": 6 * size.MiB,
-	})
-	prefix := setPrefix(t)
-	if r := runCLI(t, stack.Full, setCp(tr.dir, prefix, "--no-preflight")...); r.Code != 0 {
-		t.Fatalf("first run: exit %d: %s", r.Code, r)
-	}
-	past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-	tr.write(t, "changed.bin", 1000) // same size, new bytes...
-	touch(t, tr.path("changed.bin"), past)
-	touch(t, tr.path("same.bin"), future) // ...and the converse
-	touch(t, tr.path("touched_big.bin"), future)
-	tr.write(t, "new.bin", 500)
-
-	stack.ResetCounts()
-	r := runCLI(t, stack.Full, setCp(tr.dir, prefix, "--no-preflight", "--skip-existing", "--json")...)
-	if r.Code != 0 {
-		t.Fatalf("rerun: exit %d: %s", r.Code, r)
-	}
-	evs := validateSetEvents(t, r)
-	for _, tt := range []struct {
-		source, status, note string
+	for _, c := range []struct {
+		alg string
+		// What the rerun does with big.bin (unchanged) and touched_big.bin
+		// (same bytes, mtime an hour ahead).
+		bigNote, touchedStatus, touchedNote string
+		multipart                           int
 	}{
-		{"same.bin", "skipped", "same size and CRC64NVME"},
-		{"changed.bin", "ok", ""},
-		{"big.bin", "skipped", "stored after the file last changed"},
-		{"touched_big.bin", "ok", ""},
-		{"new.bin", "ok", ""},
+		{"CRC64NVME", "same size and CRC64NVME", "skipped", "same size and CRC64NVME", 0},
+		{"SHA256", "stored after the file last changed", "ok", "", 1},
 	} {
-		res := resultOf(t, evs, tt.source)
-		if res.str("status") != tt.status || !strings.Contains(res.Line, tt.note) {
-			t.Errorf("%s: %s, want %s (%q)", tt.source, res.Line, tt.status, tt.note)
-		}
-		if tt.status == "skipped" && (res.str("reason") != "exists" || res.int("exit_code") != 0) {
-			t.Errorf("%s: skipped %s", tt.source, res.Line)
-		}
-	}
-	c := stack.Counts()
-	if n := c.Requests(stack.Full.Name, "HeadObject"); n < 5 {
-		t.Errorf("%d HeadObject for 5 files", n)
-	}
-	if n := c.Requests(stack.Full.Name, "PutObject"); n != 2 {
-		t.Errorf("%d PutObject, want 2 (changed.bin, new.bin)", n)
-	}
-	if n := c.Requests(stack.Full.Name, "CreateMultipartUpload"); n != 1 {
-		t.Errorf("%d CreateMultipartUpload, want 1 (touched_big.bin)", n)
-	}
-	tr.checkStored(t, prefix, "same.bin", "changed.bin", "big.bin", "touched_big.bin", "new.bin")
-	sum := evs.result()
-	if sum.int("files_ok") != 3 || sum.int("files_skipped") != 2 || sum.int("exit_code") != 0 {
-		t.Errorf("summary %s", sum.Line)
+		t.Run(c.alg, func(t *testing.T) {
+			tr := newTree(t, map[string]int64{
+				"same.bin": 1000, "changed.bin": 1000, "big.bin": 6 * size.MiB, "touched_big.bin": 6 * size.MiB,
+			})
+			prefix := setPrefix(t)
+			alg := []string{"--no-preflight", "--checksum-algorithm", c.alg}
+			if r := runCLI(t, stack.Full, setCp(tr.dir, prefix, alg...)...); r.Code != 0 {
+				t.Fatalf("first run: exit %d: %s", r.Code, r)
+			}
+			past, future := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+			tr.write(t, "changed.bin", 1000) // same size, new bytes...
+			touch(t, tr.path("changed.bin"), past)
+			touch(t, tr.path("same.bin"), future) // ...and the converse
+			touch(t, tr.path("touched_big.bin"), future)
+			tr.write(t, "new.bin", 500)
+
+			stack.ResetCounts()
+			r := runCLI(t, stack.Full, setCp(tr.dir, prefix, append(alg, "--skip-existing", "--json")...)...)
+			if r.Code != 0 {
+				t.Fatalf("rerun: exit %d: %s", r.Code, r)
+			}
+			evs := validateSetEvents(t, r)
+			for _, tt := range []struct {
+				source, status, note string
+			}{
+				{"same.bin", "skipped", "same size and " + c.alg},
+				{"changed.bin", "ok", ""},
+				{"big.bin", "skipped", c.bigNote},
+				{"touched_big.bin", c.touchedStatus, c.touchedNote},
+				{"new.bin", "ok", ""},
+			} {
+				res := resultOf(t, evs, tt.source)
+				if res.str("status") != tt.status || !strings.Contains(res.Line, tt.note) {
+					t.Errorf("%s: %s, want %s (%q)", tt.source, res.Line, tt.status, tt.note)
+				}
+				if tt.status == "skipped" && (res.str("reason") != "exists" || res.int("exit_code") != 0) {
+					t.Errorf("%s: skipped %s", tt.source, res.Line)
+				}
+			}
+			cnt := stack.Counts()
+			if n := cnt.Requests(stack.Full.Name, "HeadObject"); n < 5 {
+				t.Errorf("%d HeadObject for 5 files", n)
+			}
+			if n := cnt.Requests(stack.Full.Name, "PutObject"); n != 2 {
+				t.Errorf("%d PutObject, want 2 (changed.bin, new.bin)", n)
+			}
+			if n := cnt.Requests(stack.Full.Name, "CreateMultipartUpload"); n != c.multipart {
+				t.Errorf("%d CreateMultipartUpload, want %d (touched_big.bin: %s)", n, c.multipart, c.touchedStatus)
+			}
+			tr.checkStored(t, prefix, "same.bin", "changed.bin", "big.bin", "touched_big.bin", "new.bin")
+			sum := evs.result()
+			if sum.int("files_ok") != int64(2+c.multipart) || sum.int("files_skipped") != int64(3-c.multipart) || sum.int("exit_code") != 0 {
+				t.Errorf("summary %s", sum.Line)
+			}
+		})
 	}
 }
 

@@ -142,7 +142,11 @@ func Classify(err error, c Context) *Diagnosis {
 	case clockSkew(f):
 		ok = explainClockSkew(d, f)
 	case invalidCodes[f.code]:
-		ok = explainInvalidCredentials(d, f)
+		u := requestURL(err)
+		if u != nil {
+			d.Endpoint = u.Scheme + "://" + u.Host
+		}
+		ok = explainInvalidCredentials(d, f, u)
 	case f.code == "AccessControlListNotSupported":
 		ok = explainACLNotSupported(d, f, c)
 	case f.base == "ThrottlingException" && (f.service == "KMS" || f.code != f.base):

@@ -50,6 +50,16 @@ func HTTPStatus(err error) int {
 	return 0
 }
 
+// requestURL is the URL of the request whose response failed, nil when
+// there was none.
+func requestURL(err error) *url.URL {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil && re.Response.Response != nil && re.Response.Request != nil {
+		return re.Response.Request.URL
+	}
+	return nil
+}
+
 // RequestID returns the AWS request id of the failed request, "" if none.
 // The SDK leaves it empty when it could not decode the body, so the
 // response headers and the raw body are tried too.

@@ -2,8 +2,11 @@ package diagnose
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/uploader-dev/uploader/internal/awshost"
 )
 
 // Each explainX fills Code, What, Why and Remedy of d and reports whether it
@@ -293,11 +296,15 @@ func explainCredentials(d *Diagnosis, err error, expired bool) bool {
 	return true
 }
 
-func explainInvalidCredentials(d *Diagnosis, f facts) bool {
+func explainInvalidCredentials(d *Diagnosis, f facts, u *url.URL) bool {
 	d.Code = CredentialsInvalid
 	d.What = joinSentences(fmt.Sprintf("%s was rejected: the endpoint does not accept these credentials (%s).", where(d), statusText(f)), awsSays(f))
 	switch f.code {
 	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
+		if d.Endpoint != "" && !awshost.Is(d.Endpoint) {
+			explainForeignSignature(d, f, u)
+			return true
+		}
 		d.Why = "The request's signature did not verify: the secret access key does not belong to the access key id (a mistyped or rotated secret), or something between this machine and AWS (a proxy) changed the request."
 		d.Remedy = "Set the secret access key that belongs to the access key id (AWS_SECRET_ACCESS_KEY, or the profile's aws_secret_access_key); check with `aws sts get-caller-identity` under the same profile and environment."
 		d.Rerun = true
@@ -312,6 +319,41 @@ func explainInvalidCredentials(d *Diagnosis, f facts) bool {
 		d.Rerun = true
 	}
 	return true
+}
+
+// explainForeignSignature is a signature refused by an endpoint that is not
+// AWS (an S3-compatible server, an emulator, a proxy): the client cannot
+// tell a wrong secret from a server that computes the signature over
+// another form of the request, so it names what was rejected and every
+// likely cause.
+func explainForeignSignature(d *Diagnosis, f facts, u *url.URL) {
+	says := ""
+	if f.msg != "" {
+		says = fmt.Sprintf("The server says: %q.", f.msg)
+	}
+	d.What = joinSentences(fmt.Sprintf("%s was rejected by %s, which is not an AWS endpoint: the signature it computed for the request differs from the one sent (%s).", where(d), d.Endpoint, statusText(f)), says)
+	enc := ""
+	if u != nil && (strings.Contains(u.EscapedPath(), "%") || strings.Contains(u.RawQuery, "%")) {
+		enc = fmt.Sprintf(" This request's URL has percent-encoded characters (%s), which some servers and proxies canonicalize differently from AWS.", shortURL(u))
+	}
+	d.Why = "Possible causes, which the client cannot tell apart: the secret access key does not belong to the access key id; " +
+		"the server, or a proxy in between, computes the signature over a different form of the request than AWS does (percent-encoded characters in the key or the query, such as a prefix ending in \"/\", \"+\", spaces or non-ASCII, are a common trigger); " +
+		"a proxy changed a signed header or the body; or the clocks differ, which some servers report as a signature mismatch." + enc
+	d.Remedy = "Try a plain request to the same endpoint with the same credentials (for example `aws s3 ls s3://BUCKET --endpoint-url " + d.Endpoint + "`): if it fails too, set the secret access key that belongs to the access key id and check this machine's clock; " +
+		"if it works and only some keys or prefixes fail, the server mis-verifies those signatures: avoid those characters (a prefix without the trailing \"/\"), or fix or upgrade the server or proxy."
+	d.Rerun = true
+}
+
+// shortURL is the path and query of u, cut to a readable length.
+func shortURL(u *url.URL) string {
+	s := u.EscapedPath()
+	if u.RawQuery != "" {
+		s += "?" + u.RawQuery
+	}
+	if len(s) > 120 {
+		s = s[:117] + "..."
+	}
+	return s
 }
 
 func explainClockSkew(d *Diagnosis, f facts) bool {

@@ -1,7 +1,21 @@
 // Package teststack runs a real local AWS for end-to-end tests and the
 // demo: moto_server (S3, KMS, IAM, STS with IAM policies enforced) behind an
-// in-process gate that does what S3 does with KMS for SSE-KMS objects,
-// which moto's S3 does not (see /work/shared/TESTSTACK.md).
+// in-process gate that makes it answer as S3 does where moto does not: SSE-KMS
+// (moto's S3 never calls KMS), SigV4 over percent-encoded paths and queries,
+// multipart start times, and CRC64NVME checksums.
+//
+// # moto
+//
+// moto_server (moto 5.2.1, Python; `pip install 'moto[server]'`) serves S3,
+// KMS, IAM and STS on one port. Start starts it with
+// INITIAL_NO_AUTH_ACTION_COUNT=inf, seeds users, keys and the bucket, then
+// switches IAM enforcement on (POST /moto-api/reset-auth with a text/plain
+// body "0"): from then on every request's signature and IAM policy are
+// checked. moto matches KMS actions only against policies with
+// "Resource": "*" (a key ARN does not match as it does on AWS), answers KMS
+// denials with HTTP 403 and an XML body the Go SDK cannot decode, keeps
+// using disabled or pending-deletion keys, and its DisableKey and
+// ScheduleKeyDeletion want a bare key id (an ARN gives HTTP 500).
 //
 // # One stack per test package
 //
@@ -74,6 +88,52 @@
 //   - Direct KMS crypto calls of users named in SetDenyDirectKMS are refused.
 //   - Everything else goes to moto untouched: bodies streamed, Host kept
 //     (moto checks signatures).
+//
+// # What moto gets wrong, and the gate corrects
+//
+//   - SigV4 over percent-encoded paths and queries. moto checks signatures
+//     with botocore over the URL as werkzeug rebuilt it: an IRI in which
+//     escapes of UTF-8 and of most ASCII punctuation are decoded again
+//     (key "é" is canonicalized as "/bucket/é", "a+b" as "a+b",
+//     "prefix=dir%2F" as "prefix=dir/"), whereas the client signed the
+//     URI-encoded form. Keys with + % ' " ; or non-ASCII, and
+//     ListObjectsV2 / ListMultipartUploads with a prefix ending in "/", got
+//     SignatureDoesNotMatch. For an S3 request signed in the Authorization
+//     header by a user the stack knows, the gate checks the signature as
+//     S3 does (its own canonical request, any x-amz-content-sha256:
+//     a hex hash, UNSIGNED-PAYLOAD, STREAMING-*), refusing a bad one with
+//     S3's 403 SignatureDoesNotMatch and a body that does not hash to the
+//     signed hash with 400 XAmzContentSHA256Mismatch; then it replaces the
+//     signature with the one of the canonical request moto computes
+//     (motoPath, motoQuery, header values read as ISO-8859-1) and forwards
+//     the request otherwise unchanged, body streamed. Presigned URLs,
+//     unknown access keys and non-S3 services go to moto as they are;
+//     chunk signatures of STREAMING-AWS4-HMAC-SHA256-PAYLOAD bodies are
+//     not checked (moto ignores them too).
+//   - Multipart start times. moto reports Initiated 2010-11-10T20:48:33Z
+//     for every upload; the gate records when each CreateMultipartUpload
+//     it forwarded succeeded and puts that time in ListMultipartUploads.
+//   - CRC64NVME. moto lacks it (it reports a 4-byte CRC32 under that name,
+//     returns no part checksums and accepts wrong ones). The gate computes
+//     the CRC64NVME of every PutObject and UploadPart payload as it streams
+//     (plain, or the data of an aws-chunked body, whose trailer may carry
+//     the declared checksum) and refuses a declared one that differs (400
+//     BadDigest, the last bytes withheld so moto never stores the body).
+//     For an upload with CRC64NVME or no checksum algorithm (S3's default,
+//     FULL_OBJECT), UploadPart and ListParts return the part checksums, and
+//     CompleteMultipartUpload refuses a part checksum other than the stored
+//     one (400 InvalidPart) and an object checksum other than the parts'
+//     combined one (400 BadDigest), and returns it with ChecksumType
+//     FULL_OBJECT. HeadObject and GetObject with x-amz-checksum-mode
+//     ENABLED report that value (not for ranges), so a Go SDK GetObject
+//     validates. Uploads with another algorithm, and parts made with
+//     UploadPartCopy, keep moto's answers.
+//
+// The gate keeps this state in memory: uploads created or objects written
+// before it started (or directly on moto) are answered as moto answers.
+// Stack.Env still sets AWS_RESPONSE_CHECKSUM_VALIDATION=when_required,
+// since objects written with CRC32C carry moto's value (a CRC32: moto lacks
+// CRC32C too).
 //
 // Not modelled: kms:Decrypt on GetObject/CopyObject sources of SSE-KMS
 // objects, key policies, and KMS calls for users the gate does not know

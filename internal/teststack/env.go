@@ -13,7 +13,8 @@ import (
 // endpoint for every service, with config files and instance metadata
 // switched off so nothing from the machine leaks in, plus the seeded names
 // as UPLOADER_TEST_* for scripts. Response checksum validation is
-// when_required because moto's checksums are not real (see TESTSTACK.md).
+// when_required because moto's CRC32C checksums are not real (it computes a
+// CRC32; the gate corrects CRC64NVME only, see the package doc).
 func (s *Stack) AWSEnv(u User) []string {
 	return []string{
 		"AWS_ACCESS_KEY_ID=" + u.AccessKeyID,

@@ -34,6 +34,7 @@ type gate struct {
 	users      map[string]User // by access key id
 	denyDirect map[string]bool // by user name
 	uploads    map[string]sseInfo
+	state      *s3State
 
 	srv *http.Server
 	ln  net.Listener
@@ -43,8 +44,12 @@ type gate struct {
 type ctxKey struct{}
 
 type reqState struct {
-	q   request
-	sse *sseInfo // set when the request created an SSE-KMS upload
+	q        request
+	start    time.Time
+	sse      *sseInfo // set when the request created an SSE-KMS upload
+	uploadID string   // CreateMultipartUpload: from moto's answer
+	crc      *crcBody // PutObject, UploadPart: the body's CRC64NVME
+	fullCRC  []byte   // CompleteMultipartUpload: the object's CRC64NVME
 }
 
 func newGate(motoURL string, kc *kmsCaller, enhanced bool, logw io.Writer) (*gate, error) {
@@ -60,6 +65,7 @@ func newGate(motoURL string, kc *kmsCaller, enhanced bool, logw io.Writer) (*gat
 		users:      map[string]User{},
 		denyDirect: map[string]bool{},
 		uploads:    map[string]sseInfo{},
+		state:      newS3State(),
 	}
 	g.enhanced.Store(enhanced)
 	g.proxy = &httputil.ReverseProxy{
@@ -86,6 +92,11 @@ func newGate(motoURL string, kc *kmsCaller, enhanced bool, logw io.Writer) (*gat
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			g.log.Printf("forward %s %s: %v", r.Method, r.URL, err)
 			if errors.Is(err, context.Canceled) {
+				return
+			}
+			var pe *payloadError
+			if errors.As(err, &pe) {
+				writeS3Error(w, r, pe.status, pe.code, pe.message)
 				return
 			}
 			writeS3Error(w, r, http.StatusBadGateway, "BadGateway", "teststack gate: moto unreachable: "+err.Error())
@@ -168,7 +179,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = body
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	st := &reqState{q: q}
+	st := &reqState{q: q, start: time.Now()}
 	defer func() {
 		n := body.n.Load()
 		g.counts.record(name, q.op, sw.status, n)
@@ -185,7 +196,13 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "s3":
+		if !g.sigV4Rules(sw, r, q, user, known) {
+			return
+		}
 		if !g.s3Rules(sw, r, q, user, known, st) {
+			return
+		}
+		if !g.s3StateRequest(sw, r, q, st) {
 			return
 		}
 	}
@@ -276,7 +293,8 @@ func (g *gate) upload(id string) (sseInfo, bool) {
 }
 
 // modifyResponse remembers SSE-KMS uploads (their id is only in moto's
-// CreateMultipartUpload answer) and forgets aborted ones.
+// CreateMultipartUpload answer), forgets aborted ones, and corrects what
+// moto gets wrong (s3StateResponse).
 func (g *gate) modifyResponse(resp *http.Response) error {
 	g.skewDate(resp)
 	st, _ := resp.Request.Context().Value(ctxKey{}).(*reqState)
@@ -285,28 +303,29 @@ func (g *gate) modifyResponse(resp *http.Response) error {
 	}
 	switch st.q.op {
 	case "CreateMultipartUpload":
-		sse := st.sse
-		if sse == nil {
-			return nil
-		}
 		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 		if err != nil {
 			return err
 		}
 		resp.Body = io.NopCloser(strings.NewReader(string(b)))
-		id := xmlElement(string(b), "UploadId")
-		if id == "" {
+		st.uploadID = xmlElement(string(b), "UploadId")
+		if st.uploadID == "" {
 			g.log.Printf("CreateMultipartUpload: no UploadId in %q", b)
 			return nil
 		}
-		g.mu.Lock()
-		g.uploads[id] = *sse
-		g.mu.Unlock()
+		if st.sse != nil {
+			g.mu.Lock()
+			g.uploads[st.uploadID] = *st.sse
+			g.mu.Unlock()
+		}
 	case "AbortMultipartUpload":
 		g.mu.Lock()
 		delete(g.uploads, st.q.uploadID)
 		g.mu.Unlock()
+	}
+	if st.q.service == "s3" {
+		return g.s3StateResponse(resp, st)
 	}
 	return nil
 }

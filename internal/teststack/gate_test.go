@@ -247,12 +247,12 @@ func mustConfig(t *testing.T, u User) aws.Config {
 
 // Key names survive the proxy (moto checks the signature over the path),
 // and bodies come back intact. moto 5.2.1 itself rejects the signature of
-// keys with characters SigV4 percent-encodes (+ & = ü ...), even without
-// the gate: the gate must answer exactly as moto alone does.
+// keys with characters SigV4 percent-encodes (+ ' ü ...); through the gate,
+// which checks the signature and signs again for moto, they work.
 func TestPassThroughKeys(t *testing.T) {
 	ctx := context.Background()
 	c := s3Client(t, stack.Full)
-	for _, key := range []string{"dir/with space.txt", "deep/a/b/c-d_e.f~g"} {
+	for _, key := range []string{"dir/with space.txt", "deep/a/b/c-d_e.f~g", "a+b", "ü"} {
 		if err := ssePut(c, key, stack.KeyARN, []byte("body of "+key)); err != nil {
 			t.Fatalf("PutObject %q: %v", key, err)
 		}
@@ -267,15 +267,13 @@ func TestPassThroughKeys(t *testing.T) {
 			t.Errorf("GetObject %q: %q", key, buf.String())
 		}
 	}
+	// moto alone still gets these wrong: if it stops, the gate's
+	// re-signing can go (see gate_sigv4.go).
 	direct := s3.NewFromConfig(stack.motoConfig(stack.Full), func(o *s3.Options) { o.RetryMaxAttempts = 1 })
 	for _, key := range []string{"a+b", "ü"} {
-		put := func(c *s3.Client) string {
-			_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(stack.Bucket), Key: aws.String(key), Body: strings.NewReader("x")})
-			code, _ := errStatus(err)
-			return code
-		}
-		if g, m := put(c), put(direct); g != m {
-			t.Errorf("PutObject %q: gate %q, moto alone %q", key, g, m)
+		_, err := direct.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(stack.Bucket), Key: aws.String(key), Body: strings.NewReader("x")})
+		if code, _ := errStatus(err); code != "SignatureDoesNotMatch" {
+			t.Logf("PutObject %q to moto alone: %v (moto now checks such signatures itself?)", key, err)
 		}
 	}
 }

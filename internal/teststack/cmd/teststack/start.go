@@ -40,7 +40,7 @@ func start(dir string) error {
 		return err
 	}
 	if pid, ok := runningPID(dir); ok {
-		return fmt.Errorf("already running in %s (pid %d): run teststack stop --dir %s", dir, pid, dir)
+		return fmt.Errorf("already running in %s (pid %d): run %s", dir, pid, stopCommand(dir))
 	}
 	_ = os.Remove(filepath.Join(dir, readyFile))
 	self, err := os.Executable()
@@ -75,7 +75,7 @@ func start(dir string) error {
 	}
 	fmt.Printf("teststack running (pid %d): gate %s, bucket %s, key %s\n", cmd.Process.Pid, s.Endpoint, s.Bucket, s.KeyARN)
 	fmt.Printf("  . %s  (also env.nodecrypt env.nogdk env.noput env.admin); logs in %s\n", filepath.Join(dir, "env.full"), dir)
-	fmt.Printf("  stop: teststack stop --dir %s\n", dir)
+	fmt.Printf("  stop: %s\n", stopCommand(dir))
 	return nil
 }
 
@@ -126,4 +126,17 @@ func tail(path string, n int) string {
 		b = b[len(b)-n:]
 	}
 	return string(b)
+}
+
+// stopCommand is the command that stops the stack in dir, with this binary
+// named as it was invoked.
+func stopCommand(dir string) string {
+	return prog + " stop --dir " + shellQuoteIfNeeded(dir)
+}
+
+func shellQuoteIfNeeded(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@=") == "" {
+		return s
+	}
+	return shellQuote(s)
 }
