@@ -24,6 +24,9 @@ const (
 	EndpointUnreachable       Code = "endpoint_unreachable"
 	TLSUntrusted              Code = "tls_untrusted"
 	ACLNotSupported           Code = "acl_not_supported"
+	// ListDenied: the listing a set's skip decision reads (ListObjectsV2 of
+	// the target prefix) was denied: s3:ListBucket is missing.
+	ListDenied Code = "list_denied"
 )
 
 // Codes lists every code, for documentation and exhaustive tests.
@@ -32,7 +35,7 @@ var Codes = []Code{
 	KMSKeyPendingDeletion, KMSKeyNotFound, KMSKeyWrongRegion, KMSThrottled,
 	S3AccessDenied, BucketNotFound, WrongRegion, CredentialsMissing,
 	CredentialsExpired, CredentialsInvalid, ClockSkewed, EndpointUnreachable,
-	TLSUntrusted, ACLNotSupported,
+	TLSUntrusted, ACLNotSupported, ListDenied,
 }
 
 // Transient reports whether the cause can pass by itself, so that running

@@ -56,6 +56,8 @@ func (d *Diagnosis) Summary() string {
 		b.WriteString(netSummary(d))
 	case ACLNotSupported:
 		b.WriteString("the bucket has ACLs disabled: drop --acl")
+	case ListDenied:
+		fmt.Fprintf(&b, "missing s3:ListBucket for principal %s", who)
 	default:
 		b.WriteString(string(d.Code))
 	}
