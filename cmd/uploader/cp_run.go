@@ -47,18 +47,10 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		job.body, job.input.Body = stdin, stdin
 	}
 
-	// Loading may wait (IMDS for the region, an SSO or process provider):
-	// the first signal ends it, nothing having been sent.
-	lctx, lcancel := intr.stopContext()
-	cfg, err := g.awsConfig(lctx, o.retries+1, job.opts.Concurrency+2)
-	lcancel()
+	cfg, err := o.loadConfig(intr, g, &job.opts, job.opts.Concurrency+2)
 	if err != nil {
-		if sig := intr.signal(); sig != nil {
-			return &exitError{code: signalExit(sig), err: &interruptError{text: fmt.Sprintf("interrupted by %s while loading the AWS configuration: nothing was uploaded", signalName(sig)), err: err}}
-		}
-		return usagef(err)
+		return err
 	}
-	o.settleChecksums(&cfg, &job.opts)
 	var events *jsonEvents
 	if o.json {
 		events = newJSONEvents(g.stdout, job.src, job.target.String())
@@ -75,10 +67,8 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 			return err
 		}
 		rep = &r
-		if r.BucketRegion != "" && r.BucketRegion != cfg.Region {
-			cfg.Region = r.BucketRegion // preflight warned; upload where the bucket is
-		}
 	}
+	correctRegion(&cfg, rep)
 	client := awsconfig.S3(cfg, g.endpointURL)
 	stsClient := awsconfig.STS(cfg)
 
