@@ -43,7 +43,7 @@ func TestSkipDecide(t *testing.T) {
 		want    bool
 		sumUsed bool
 	}{
-				{"size differs", skipRule{alg: checksum.CRC64NVME}, stored(func(o *Stored) { o.Size = 11 }), "", false, false},
+		{"size differs", skipRule{alg: checksum.CRC64NVME}, stored(func(o *Stored) { o.Size = 11 }), "", false, false},
 		{"same checksum, even if older", skipRule{alg: checksum.CRC64NVME}, stored(func(o *Stored) {
 			o.Checksum, o.ChecksumType, o.LastModified = crc, types.ChecksumTypeFullObject, mtime.Add(-time.Hour)
 		}), crc, true, true},

@@ -63,7 +63,10 @@ type fileListener struct {
 	source    string
 }
 
-func (l fileListener) Started(s upload.StartInfo) { l.listeners.Started(s); l.events.started(l.source, s) }
+func (l fileListener) Started(s upload.StartInfo) {
+	l.listeners.Started(s)
+	l.events.started(l.source, s)
+}
 func (l fileListener) BytesSent(n int64)          { l.listeners.BytesSent(n); l.events.BytesSent(n) }
 func (l fileListener) PartDone(p upload.PartInfo) { l.listeners.PartDone(p); l.events.PartDone(p) }
 func (l fileListener) Retrying(r upload.RetryInfo) {
