@@ -139,11 +139,11 @@ func (r *setRun) filesTotal() int {
 }
 
 // notStarted counts the files that never had their turn; after a failed
-// preflight, every file to upload (what the walk could not list as one
-// was not reported either).
+// preflight, every entry (the set was not walked again, so what the walk
+// cannot upload was not reported either).
 func (r *setRun) notStarted() int {
 	if r.pre != nil {
-		return r.totals.Files
+		return r.totals.Files + r.totals.Other
 	}
 	return r.sum.Count(tree.NotStarted)
 }
