@@ -42,7 +42,7 @@ func TestRecursiveSyncRerun(t *testing.T) {
 		t.Fatalf("unchanged rerun: exit %d: %s", r.Code, r)
 	}
 	evs := validateSetEvents(t, r)
-	if sum := evs.result(); sum.int("files_skipped") != len(files) || sum.int("files_ok") != 0 || sum.str("skip_rule") != "sync" {
+	if sum := evs.result(); sum.int("files_skipped") != int64(len(files)) || sum.int("files_ok") != 0 || sum.str("skip_rule") != "sync" {
 		t.Errorf("unchanged rerun: summary %s", sum.Line)
 	}
 	c := stack.Counts()
