@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/uploader-dev/uploader/internal/checksum"
+	"github.com/uploader-dev/uploader/internal/journal"
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/internal/teststack"
 )
@@ -167,13 +169,17 @@ func TestRecursiveCompletedUnacknowledged(t *testing.T) {
 		t.Fatalf("first run: exit %d: %s", r.Code, r)
 	}
 	stack.SetFaults(teststack.Faults{})
-	var journal string
+	// As if the run had ended between CompleteMultipartUpload and the
+	// journal's removal: the journal back, with its third part (the copy
+	// was taken after two), as the run had journaled it.
+	var journalPath string
 	for p, b := range kept {
-		journal = p
-		if err := os.WriteFile(p, b, 0o600); err != nil { // as if the journal's removal never happened
+		journalPath = p
+		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	completeJournal(t, journals, journal.Identity{Source: tr.path("big.bin"), Bucket: stack.Bucket, Key: prefix + "big.bin"})
 
 	stack.ResetCounts()
 	r := runCLI(t, stack.Full, args...)
@@ -194,10 +200,51 @@ func TestRecursiveCompletedUnacknowledged(t *testing.T) {
 			t.Errorf("%d %s, want none", got, op)
 		}
 	}
-	if _, err := os.Stat(journal); !os.IsNotExist(err) {
-		t.Errorf("the journal %s is still there (%v)", journal, err)
+	if _, err := os.Stat(journalPath); !os.IsNotExist(err) {
+		t.Errorf("the journal %s is still there (%v)", journalPath, err)
 	}
 	tr.checkStored(t, prefix, "big.bin", "small.bin")
+}
+
+// completeJournal adds the missing last part (5 MiB parts) to the journal
+// of id, with its real checksum.
+func completeJournal(t *testing.T, dir string, id journal.Identity) {
+	t.Helper()
+	js, err := journal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := js.Lock(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	rec, err := j.Load()
+	if err != nil || rec == nil {
+		t.Fatalf("journal of %s: %v %v", id, rec, err)
+	}
+	f, err := os.Open(id.Source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	const part = 5 * size.MiB
+	for n := int32(1); int64(n-1)*part < fi.Size(); n++ {
+		if _, ok := rec.Parts[n]; ok {
+			continue
+		}
+		off := int64(n-1) * part
+		ln := min(part, fi.Size()-off)
+		sum, err := checksum.SumAt(checksum.CRC64NVME, f, off, ln, make([]byte, checksum.ReadBufferSize))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Parts[n] = journal.Part{Number: n, Size: ln, ETag: `"journaled"`, Checksum: checksum.Encode(sum)}
+	}
+	if err := j.Begin(*rec); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func journalFiles(t *testing.T, dir string) []string {
