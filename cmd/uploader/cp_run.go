@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
-	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/preflight"
 	"github.com/uploader-dev/uploader/upload"
@@ -205,24 +203,11 @@ func cpFailure(intr *interrupter, err error) error {
 	if sig := intr.signal(); sig != nil {
 		return &exitError{code: signalExit(sig), err: &interruptError{text: intr.interruptedText(), err: err}}
 	}
-	var ue *upload.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	var d *upload.Diagnosis
-	switch {
-	case errors.As(err, &d):
-		if d.UploadID == "" && ue.UploadID != "" {
-			// Transient asks whether a multipart upload was under way.
-			withID := *d
-			withID.UploadID = ue.UploadID
-			d = &withID
-		}
-		if d.Transient() {
-			return &exitError{code: ExitTransient, err: err}
-		}
+	// The same classifier as a set's files (tree's classes).
+	switch upload.Classify(err) {
+	case upload.Permanent:
 		return &exitError{code: ExitDiagnosed, err: err}
-	case diagnose.IsTransient(err):
+	case upload.Transient:
 		return &exitError{code: ExitTransient, err: err}
 	}
 	return err
