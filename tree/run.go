@@ -39,6 +39,10 @@ type Options struct {
 	// Root is the directory to upload; Bucket and Prefix where: each file
 	// goes to Prefix + its path relative to Root. Prefix is "" or ends in
 	// '/'. Root should be absolute: a file's path names its resume journal.
+	//
+	// Root may also be a file: a set of one, uploaded to Prefix as its
+	// whole key (what `uploader cp FILE s3://B/KEY` runs), with the same
+	// scheduling, skip rule and classes as a directory's files.
 	Root           string
 	Bucket, Prefix string
 	Walk           WalkOptions
@@ -95,8 +99,10 @@ func Run(ctx context.Context, u *upload.Uploader, o Options) (Summary, error) {
 	if o.Skip != SkipNone && (o.Lister == nil || o.Skip == SkipContent && o.Head == nil) {
 		return Summary{}, ErrNoLister
 	}
-	w, err := Walk(o.Root, o.Walk)
-	if err != nil {
+	var w entries
+	if fi, err := os.Stat(o.Root); err == nil && !fi.IsDir() {
+		w = one(o.Root, fi)
+	} else if w, err = Walk(o.Root, o.Walk); err != nil {
 		return Summary{}, err
 	}
 	if o.Files <= 0 {
@@ -144,10 +150,37 @@ type job struct {
 	head bool
 }
 
+// entries is what Run reads: a Walker, or a set of one.
+type entries interface{ Next() (Entry, bool) }
+
+// single is a set of one file, yielded once.
+type single struct {
+	e    Entry
+	done bool
+}
+
+func (s *single) Next() (Entry, bool) {
+	if s.done {
+		return Entry{}, false
+	}
+	s.done = true
+	return s.e, true
+}
+
+// one is the set of one file at path (its Rel is "": its key is the
+// prefix).
+func one(path string, fi fs.FileInfo) *single {
+	e := Entry{Path: path, Kind: Regular, Size: fi.Size(), ModTime: fi.ModTime()}
+	if !fi.Mode().IsRegular() {
+		e.Kind, e.Mode, e.Err = Special, fi.Mode().Type(), fmt.Errorf("%s, not a regular file", walk.TypeName(fi.Mode()))
+	}
+	return &single{e: e}
+}
+
 // produce walks the tree, decides what it can without a request (and the
 // sync rule from the listing), and hands files to the workers, in key
 // order. After the set stops it walks on, so every file is counted.
-func (r *runner) produce(w *Walker) {
+func (r *runner) produce(w entries) {
 	for e, ok := w.Next(); ok; e, ok = w.Next() {
 		fr := FileResult{Entry: e, Key: r.o.Prefix + e.Rel}
 		switch e.Kind {

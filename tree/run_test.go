@@ -305,3 +305,16 @@ func TestExitCode(t *testing.T) {
 		}
 	}
 }
+
+// A file as Root is a set of one, to Prefix as its whole key.
+func TestSetOfOne(t *testing.T) {
+	dir := files(t, time.Now(), "f.bin")
+	f := newFake()
+	s, res, _ := collect(t, f, Options{Root: filepath.Join(dir, "f.bin"), Prefix: "backups/f.bin"})
+	if r := res[""]; r.Class != OK || r.Key != "backups/f.bin" || r.Upload.Size != int64(len("f.bin")) {
+		t.Fatalf("%+v", r)
+	}
+	if s.Entries != 1 || !slices.Equal(f.puts, []string{"backups/f.bin"}) || ExitCode(s, 0) != ExitOK {
+		t.Errorf("summary %+v, puts %v", s, f.puts)
+	}
+}

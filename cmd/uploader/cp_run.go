@@ -14,6 +14,7 @@ import (
 	"github.com/uploader-dev/uploader/internal/awsconfig"
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/preflight"
+	"github.com/uploader-dev/uploader/tree"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -83,7 +84,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	job.opts.Diagnostics = diagnostics(cfg, stsClient, rep, job.input.SSE)
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
-	res, err := upload.New(client, job.opts).Upload(ctx, job.input)
+	res, err := uploadOne(ctx, upload.New(client, job.opts), job, intr)
 	if bar != nil {
 		bar.finish(err == nil)
 	}
@@ -104,6 +105,29 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		size.Format(res.Size), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)),
 		describeResumed(res), describeSSE(res), describeChecksum(res))
 	return nil
+}
+
+// uploadOne sends cp's source. A file goes through the same path as a
+// directory's files, tree.Run, as a set of one (its journal, scheduling
+// and classes are a set's); stdin, a stream, goes to the engine directly.
+func uploadOne(ctx context.Context, u *upload.Uploader, job *cpJob, intr *interrupter) (upload.Result, error) {
+	if job.src == "-" {
+		return u.Upload(ctx, job.input)
+	}
+	var fr tree.FileResult
+	_, err := tree.Run(ctx, u, tree.Options{Root: job.absPath, Bucket: job.target.Bucket, Prefix: job.target.Key,
+		Input: job.input, Files: 1, Stop: intr.Stop, OnResult: func(r tree.FileResult) { fr = r }})
+	switch {
+	case err != nil:
+		return upload.Result{}, err
+	case fr.Class == tree.OK:
+		return fr.Upload, nil
+	case fr.Class == tree.NotStarted:
+		return fr.Upload, upload.ErrStopped // stopped before its turn: a signal
+	case fr.Err == nil:
+		return fr.Upload, fmt.Errorf("%s: %s", job.absPath, fr.Why) // not a regular file any more
+	}
+	return fr.Upload, fr.Err
 }
 
 // settleChecksums applies the profile's request_checksum_calculation when
