@@ -262,7 +262,7 @@ func journalFiles(t *testing.T, dir string) []string {
 func TestRecursiveListDenied(t *testing.T) {
 	tr := newTree(t, map[string]int64{"a.bin": 100})
 	prefix := setPrefix(t)
-	u, err := stack.NewUser(context.Background(), "nolist", teststack.Policy("kms:*", "sts:GetCallerIdentity",
+	u, err := stack.NewUser(context.Background(), fmt.Sprintf("nolist%d", time.Now().UnixNano()), teststack.Policy("kms:*", "sts:GetCallerIdentity",
 		"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
 		"s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration"))
 	if err != nil {
