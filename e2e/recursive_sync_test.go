@@ -286,3 +286,51 @@ func TestRecursiveListDenied(t *testing.T) {
 		t.Fatalf("without --skip-existing: exit %d: %s", r.Code, r)
 	}
 }
+
+// A file with a kept upload is resumed by a rerun with --skip-existing,
+// neither skipped nor restarted, even when the listing alone would skip
+// it: here the object of an earlier upload has the file's size and is
+// newer than the file (rewritten with an old mtime), so only the journal
+// tells that the new bytes are half sent.
+func TestRecursiveKeptUploadNotSkipped(t *testing.T) {
+	tr := newTree(t, map[string]int64{"a.bin": 1000, "c_big.bin": 30 * size.MiB})
+	prefix := setPrefix(t)
+	if r := runCLI(t, stack.Full, setCp(tr.dir, prefix, "--no-preflight")...); r.Code != 0 {
+		t.Fatalf("first run: exit %d: %s", r.Code, r)
+	}
+	tr.write(t, "c_big.bin", 30*size.MiB)
+	touch(t, tr.path("c_big.bin"), time.Now().Add(-time.Hour))
+
+	stack.ResetCounts()
+	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
+	defer stack.SetFaults(teststack.Faults{})
+	run := startCLI(t, stack.Full, setCp(tr.dir, prefix, "--no-preflight", "--concurrency", "1")...)
+	waitFor(t, time.Minute, "2 acknowledged parts of c_big.bin", func() bool {
+		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 2
+	})
+	if err := run.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if r := run.wait(t); r.Code != 130 {
+		t.Fatalf("exit %d after SIGINT, want 130: %s", r.Code, r)
+	}
+	stack.SetFaults(teststack.Faults{})
+	settleGate(t)
+
+	stack.ResetCounts()
+	r := runCLI(t, stack.Full, setCp(tr.dir, prefix, "--no-preflight", "--skip-existing", "--json")...)
+	if r.Code != 0 {
+		t.Fatalf("rerun: exit %d: %s", r.Code, r)
+	}
+	evs := validateSetEvents(t, r)
+	if res := resultOf(t, evs, "c_big.bin"); res.str("status") != "ok" || res.int("resumed_bytes") <= 0 {
+		t.Errorf("c_big.bin: %s, want resumed", res.Line)
+	}
+	if res := resultOf(t, evs, "a.bin"); res.str("status") != "skipped" {
+		t.Errorf("a.bin: %s, want skipped", res.Line)
+	}
+	if n := stack.Counts().Requests(stack.Full.Name, "CreateMultipartUpload"); n != 0 {
+		t.Errorf("the rerun created %d uploads instead of resuming", n)
+	}
+	tr.checkStored(t, prefix, "a.bin", "c_big.bin")
+}

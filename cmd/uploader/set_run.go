@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -199,12 +198,8 @@ func (r *setRun) fileCode(fr tree.FileResult) int {
 	return ExitFailed
 }
 
-var finishMu sync.Mutex // tree.Run calls OnResult one at a time; tests may not
-
-// finish reports one file's end.
+// finish reports one file's end (tree.Run calls it one result at a time).
 func (r *setRun) finish(fr tree.FileResult) {
-	finishMu.Lock()
-	defer finishMu.Unlock()
 	if fr.Class == tree.NotStarted {
 		return
 	}
