@@ -212,7 +212,9 @@ func (r *runner) produce(w entries) {
 			skip, head, err := r.decide(&fr)
 			switch {
 			case err != nil:
-				r.setFailed(err)
+				if upload.Classify(err) != upload.Interrupted {
+					r.setFailed(err) // a listing cut short by the caller is no failure of the set
+				}
 				fr.Class = NotStarted
 				r.done(fr)
 				continue
