@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -333,4 +334,34 @@ func TestRecursiveKeptUploadNotSkipped(t *testing.T) {
 		t.Errorf("the rerun created %d uploads instead of resuming", n)
 	}
 	tr.checkStored(t, prefix, "a.bin", "c_big.bin")
+}
+
+// SIGTERM ends a set as it ends a single cp: exit 143, the file in flight
+// interrupted and kept.
+func TestRecursiveSIGTERM(t *testing.T) {
+	tr := newTree(t, map[string]int64{"a.bin": 1000, "c_big.bin": 30 * size.MiB, "d.bin": 10})
+	prefix := setPrefix(t)
+	stack.ResetCounts()
+	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
+	defer stack.SetFaults(teststack.Faults{})
+	run := startCLI(t, stack.Full, setCp(tr.dir, prefix, "--no-preflight", "--json", "--concurrency", "1")...)
+	waitFor(t, time.Minute, "an acknowledged part of c_big.bin", func() bool {
+		return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1
+	})
+	if err := run.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	r := run.wait(t)
+	if r.Code != 143 {
+		t.Fatalf("exit %d after SIGTERM, want 143: %s", r.Code, r)
+	}
+	evs := validateSetEvents(t, r)
+	if res := resultOf(t, evs, "c_big.bin"); res.str("status") != "interrupted" || res.int("exit_code") != 143 || !res.boolean("upload_kept") {
+		t.Errorf("c_big.bin: %s", res.Line)
+	}
+	if sum := evs.result(); sum.int("exit_code") != 143 || sum.int("files_not_started") != 1 {
+		t.Errorf("summary %s", sum.Line)
+	}
+	stack.SetFaults(teststack.Faults{})
+	settleGate(t)
 }
