@@ -13,7 +13,7 @@ STATICCHECK := $(CURDIR)/.cache/bin/staticcheck
 # module does (no internal/ packages); `go test ./...` here skips it.
 OUTSIDE := e2e/outside
 
-.PHONY: all build test test-outside test-short vet fmt-check lint demo bench clean help
+.PHONY: all build test test-outside test-short vet fmt-check lint demo bench bench-sets clean help
 
 all: build
 
@@ -76,6 +76,10 @@ demo: build $(BIN)/teststack
 
 bench: build
 	./bench/run.sh
+	if [ "$${BENCH_SETS:-on}" != off ]; then ./bench/sets.sh; fi
+
+bench-sets: build
+	./bench/sets.sh
 
 clean:
 	rm -rf $(BIN) .demo

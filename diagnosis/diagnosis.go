@@ -37,6 +37,9 @@ const (
 	// missing kms:Decrypt, otherwise a denial on S3's side. Both remedies
 	// are given, the KMS one first.
 	KMSDecryptOrS3Denied Code = "kms_decrypt_or_s3_denied"
+	// ListDenied: the listing a set's skip decision reads (ListObjectsV2 of
+	// the target prefix) was denied: s3:ListBucket is missing.
+	ListDenied Code = "list_denied"
 )
 
 // Codes lists every code, for documentation and exhaustive tests.
@@ -45,7 +48,7 @@ var Codes = []Code{
 	KMSKeyPendingDeletion, KMSKeyNotFound, KMSKeyWrongRegion, KMSThrottled,
 	S3AccessDenied, BucketNotFound, WrongRegion, CredentialsMissing,
 	CredentialsExpired, CredentialsInvalid, ClockSkewed, EndpointUnreachable,
-	TLSUntrusted, ACLNotSupported, KMSDecryptOrS3Denied,
+	TLSUntrusted, ACLNotSupported, KMSDecryptOrS3Denied, ListDenied,
 }
 
 // Transient reports whether the cause can pass by itself, so that the same

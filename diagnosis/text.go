@@ -60,6 +60,8 @@ func (d *Diagnosis) Summary() string {
 		b.WriteString(netSummary(d))
 	case ACLNotSupported:
 		b.WriteString("the bucket has ACLs disabled and the request sets an ACL")
+	case ListDenied:
+		fmt.Fprintf(&b, "missing s3:ListBucket for principal %s", who)
 	default:
 		b.WriteString(string(d.Code))
 	}

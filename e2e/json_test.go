@@ -159,6 +159,7 @@ var (
 			"exit_code":         {typ: jInt, required: true, min: ge(0)},
 			"error":             opt(jString),
 			"diagnosis":         {typ: jObject, fields: diagnosisSchema},
+			"skip_rule":         {typ: jString, enum: []string{"sync", "content"}},
 		},
 	}
 )

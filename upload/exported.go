@@ -67,6 +67,14 @@ type Journals struct {
 // Dir is the folder the journals are in.
 func (js *Journals) Dir() string { return js.s.Dir() }
 
+// Has reports whether a journal records an upload of the file at source
+// (an absolute path) to bucket/key: the next Upload of it resumes that
+// upload, or recognises it as completed. A set asks before it decides to
+// skip a file, so a kept upload is never skipped.
+func (js *Journals) Has(source, bucket, key string) bool {
+	return js.s.Has(journal.Identity{Source: source, Bucket: bucket, Key: key})
+}
+
 // OpenJournals opens (creating it 0700) the folder of resume journals;
 // dir "" is the default, $XDG_STATE_HOME/uploader or
 // ~/.local/state/uploader.

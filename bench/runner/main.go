@@ -71,6 +71,12 @@ func main() {
 		}
 		fmt.Println(ln.Addr().(*net.TCPAddr).Port)
 		ln.Close()
+	case "sets":
+		stopOnSignal()
+		cfg := parseFlags(os.Args[2:])
+		if err := runSets(cfg); err != nil {
+			log.Fatal(err)
+		}
 	case "run":
 		stopOnSignal()
 		cfg := parseFlags(os.Args[2:])
@@ -97,6 +103,10 @@ type config struct {
 	partSize    string
 	concurrency int
 	dirSet      string // "COUNTxSIZE+BIG" or "off"
+	// sets (runner sets): the million-file walk row, and the cpu the
+	// measured client is pinned to (taskset; "" = not pinned).
+	million bool
+	pin     string
 }
 
 // splitList reads "1G,8G", "1G 8G" or "1G, 8G".
@@ -166,6 +176,10 @@ func parseFlags(args []string) config {
 			c.concurrency = n
 		case "-dirset":
 			c.dirSet = get(&i)
+		case "-million":
+			c.million = get(&i) == "1"
+		case "-pin":
+			c.pin = get(&i)
 		default:
 			log.Fatalf("unknown flag %q", args[i])
 		}
@@ -542,6 +556,10 @@ func measure(t tool, file, key string) measurement {
 	}
 	defer rd.Close()
 	lc := exec.Command(launcher, append([]string{"--", cmd.Path}, cmd.Args[1:]...)...)
+	if pinCPU != "" {
+		// taskset execs the launcher, which reports its child's own usage.
+		lc = exec.Command("taskset", append([]string{"-c", pinCPU, launcher, "--", cmd.Path}, cmd.Args[1:]...)...)
+	}
 	lc.Env, lc.Stdin, lc.Dir = cmd.Env, cmd.Stdin, cmd.Dir
 	var stderr bytes.Buffer
 	lc.Stdout = io.Discard

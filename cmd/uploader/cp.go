@@ -87,7 +87,10 @@ checks the whole set; up to --concurrency files upload at once, sharing the
 --concurrency budget of requests. FIFOs, sockets and devices are skipped
 with a warning (exit 1). A permission problem stops the set (exit 3); a
 file that fails on its own does not. Rerunning resumes partly uploaded
-files; --skip-existing also skips the files already uploaded whole.
+files; --skip-existing also skips the files already uploaded, decided as
+aws s3 sync does from one listing of PREFIX (same size, object not older
+than the file; needs s3:ListBucket); --skip-existing=content also compares
+encryption and checksum (a HeadObject per file of the same size).
 
 Settings from the s3 block of the profile in ~/.aws/config
 (multipart_threshold, multipart_chunksize, max_concurrent_requests,

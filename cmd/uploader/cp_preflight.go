@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -15,16 +16,11 @@ import (
 // e.g. the endpoint unreachable) with exit 5; WARNs are shown and the
 // upload goes on.
 func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob, events *jsonEvents) (preflight.Report, error) {
-	po := preflight.Options{
-		Bucket: job.target.Bucket, Key: job.target.Key,
-		SSE: job.input.SSE, Plan: job.plan, Concurrency: job.opts.Concurrency,
-		Canary: true, Region: cfg.Region, Source: job.absPath,
-		// The canary sends the upload's own requests, every header.
-		Input: job.input, Checksum: job.opts.Checksum, NoChecksum: job.opts.NoChecksum,
-	}
+	source := job.absPath
 	if job.src == "-" {
-		po.Source = "-" // a stream: its parts are buffered, not read in place
+		source = "-" // a stream: its parts are buffered, not read in place
 	}
+	po := checkOptions(cfg, job.target.Bucket, job.target.Key, source, job.plan, job.input, job.opts)
 	var emit func(any)
 	if events != nil {
 		emit = events.emit
@@ -43,11 +39,19 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 // returns exit 3 (already reported on stderr) with the first failure as a
 // diagnosis, for the caller's last JSON line; on an INCONCLUSIVE verdict,
 // exit 5 with its reason as the diagnosis when it has a code.
-func checkBeforeUpload(intr *interrupter, g *globalOptions, cfg aws.Config, po preflight.Options, target string, emit func(any)) (preflight.Report, *diagnose.Diagnosis, error) {
+//
+// more are checks of the caller's own, run after the preflight's and
+// before its verdict is reported (a set that skips proves its listing).
+func checkBeforeUpload(intr *interrupter, g *globalOptions, cfg aws.Config, po preflight.Options, target string, emit func(any), more ...func(context.Context, *preflight.Report) error) (preflight.Report, *diagnose.Diagnosis, error) {
 	// Preflight sends no data: the first signal stops it at once.
 	ctx, cancel := intr.stopContext()
 	defer cancel()
 	rep, err := runPreflight(ctx, g, cfg, po)
+	for _, check := range more {
+		if err == nil {
+			err = check(ctx, &rep)
+		}
+	}
 	if err != nil {
 		if sig := intr.signal(); sig != nil {
 			return rep, nil, &exitError{code: signalExit(sig), err: &interruptError{text: fmt.Sprintf("interrupted by %s during the preflight: nothing was uploaded", signalName(sig)), err: err}}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,9 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
-	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/preflight"
+	"github.com/uploader-dev/uploader/tree"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -47,18 +46,10 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		job.body, job.input.Body = stdin, stdin
 	}
 
-	// Loading may wait (IMDS for the region, an SSO or process provider):
-	// the first signal ends it, nothing having been sent.
-	lctx, lcancel := intr.stopContext()
-	cfg, err := g.awsConfig(lctx, o.retries+1, job.opts.Concurrency+2)
-	lcancel()
+	cfg, err := o.loadConfig(intr, g, &job.opts, job.opts.Concurrency+2)
 	if err != nil {
-		if sig := intr.signal(); sig != nil {
-			return &exitError{code: signalExit(sig), err: &interruptError{text: fmt.Sprintf("interrupted by %s while loading the AWS configuration: nothing was uploaded", signalName(sig)), err: err}}
-		}
-		return usagef(err)
+		return err
 	}
-	o.settleChecksums(&cfg, &job.opts)
 	var events *jsonEvents
 	if o.json {
 		events = newJSONEvents(g.stdout, job.src, job.target.String())
@@ -75,10 +66,8 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 			return err
 		}
 		rep = &r
-		if r.BucketRegion != "" && r.BucketRegion != cfg.Region {
-			cfg.Region = r.BucketRegion // preflight warned; upload where the bucket is
-		}
 	}
+	correctRegion(&cfg, rep)
 	client := awsconfig.S3(cfg, g.endpointURL)
 	stsClient := awsconfig.STS(cfg)
 
@@ -96,7 +85,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	job.opts.KMS = awsconfig.KMS(cfg) // proves a bare denial's cause before naming it
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
-	res, err := upload.New(client, job.opts).Upload(ctx, job.input)
+	res, err := uploadOne(ctx, upload.New(client, job.opts), job, intr)
 	speakDiagnosis(err)
 	if bar != nil {
 		bar.finish(err == nil)
@@ -121,6 +110,29 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		size.Format(res.Size), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)),
 		describeResumed(res), describeSSE(res), describeChecksum(res))
 	return nil
+}
+
+// uploadOne sends cp's source. A file goes through the same path as a
+// directory's files, tree.Run, as a set of one (its journal, scheduling
+// and classes are a set's); stdin, a stream, goes to the engine directly.
+func uploadOne(ctx context.Context, u *upload.Uploader, job *cpJob, intr *interrupter) (upload.Result, error) {
+	if job.src == "-" {
+		return u.Upload(ctx, job.input)
+	}
+	var fr tree.FileResult
+	_, err := tree.Run(ctx, u, tree.Options{Root: job.absPath, Bucket: job.target.Bucket, Prefix: job.target.Key,
+		Input: job.input, Files: 1, Stop: intr.Stop, OnResult: func(r tree.FileResult) { fr = r }})
+	switch {
+	case err != nil:
+		return upload.Result{}, err
+	case fr.Class == tree.OK:
+		return fr.Upload, nil
+	case fr.Class == tree.NotStarted:
+		return fr.Upload, upload.ErrStopped // stopped before its turn: a signal
+	case fr.Err == nil:
+		return fr.Upload, fmt.Errorf("%s: %s", job.absPath, fr.Why) // not a regular file any more
+	}
+	return fr.Upload, fr.Err
 }
 
 // settleChecksums applies the profile's request_checksum_calculation when
@@ -214,24 +226,11 @@ func cpFailure(intr *interrupter, err error) error {
 	if sig := intr.signal(); sig != nil {
 		return &exitError{code: signalExit(sig), err: &interruptError{text: intr.interruptedText(), err: err}}
 	}
-	var ue *upload.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	var d *upload.Diagnosis
-	switch {
-	case errors.As(err, &d):
-		if d.UploadID == "" && ue.UploadID != "" {
-			// Transient asks whether a multipart upload was under way.
-			withID := *d
-			withID.UploadID = ue.UploadID
-			d = &withID
-		}
-		if d.Transient() {
-			return &exitError{code: ExitTransient, err: err}
-		}
+	// The same classifier as a set's files (tree's classes).
+	switch upload.Classify(err) {
+	case upload.Permanent:
 		return &exitError{code: ExitDiagnosed, err: err}
-	case diagnose.IsTransient(err):
+	case upload.Transient:
 		return &exitError{code: ExitTransient, err: err}
 	}
 	return err

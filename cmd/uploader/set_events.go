@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/tree"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -14,30 +15,25 @@ import (
 // and result carry its source, the path relative to DIR; progress lines
 // are the set's; the last line is the summary. One Uploader serves every
 // file; each file's Input has its own listener (fileListener), so its
-// retries carry its source too.
+// events carry its source.
 type setEvents struct {
 	upload.NopListener
-	mu      sync.Mutex
-	enc     *json.Encoder
-	bucket  string
-	sources map[string]string // key -> source; written before the uploads start
-	start   time.Time
+	mu     sync.Mutex
+	enc    *json.Encoder
+	bucket string
+	start  time.Time
 
 	bytes      int64 // sent by this run, over all files
 	lastProg   time.Time
 	filesDone  int
 	filesTotal int
 	totalBytes int64
-	resumed    map[string]int64 // key -> bytes an earlier run uploaded
+	resumed    map[string]int64 // key -> bytes an earlier run uploaded, while the file is in its turn
 }
 
-func newSetEvents(w io.Writer, job *setJob) *setEvents {
-	e := &setEvents{enc: json.NewEncoder(w), bucket: job.target.Bucket, sources: map[string]string{},
-		start: time.Now(), filesTotal: len(job.items), totalBytes: job.bytes, resumed: map[string]int64{}}
-	for _, it := range job.items {
-		e.sources[it.key] = it.entry.Rel
-	}
-	return e
+func newSetEvents(w io.Writer, job *setJob, t tree.Totals) *setEvents {
+	return &setEvents{enc: json.NewEncoder(w), bucket: job.target.Bucket,
+		start: time.Now(), filesTotal: t.Files + t.Other, totalBytes: t.Bytes, resumed: map[string]int64{}}
 }
 
 func (e *setEvents) emit(v any) {
@@ -46,31 +42,31 @@ func (e *setEvents) emit(v any) {
 	_ = e.enc.Encode(v)
 }
 
-func (e *setEvents) Started(s upload.StartInfo) {
+func (e *setEvents) started(source string, s upload.StartInfo) {
 	e.mu.Lock()
 	e.resumed[s.Key] = s.Resumed
 	e.mu.Unlock()
-	e.emit(startEvent{Event: "start", Source: e.sources[s.Key], Target: "s3://" + s.Bucket + "/" + s.Key, Size: s.Size,
+	e.emit(startEvent{Event: "start", Source: source, Target: "s3://" + s.Bucket + "/" + s.Key, Size: s.Size,
 		Multipart: s.Plan.Multipart, PartSize: s.Plan.PartSize, Parts: s.Plan.Parts,
 		Concurrency: s.Concurrency, UploadID: s.UploadID, ResumedBytes: s.Resumed})
 }
-
-func (e *setEvents) Retrying(r upload.RetryInfo) { e.retrying("", r) }
 
 func (e *setEvents) retrying(source string, r upload.RetryInfo) {
 	e.emit(retryEvent{Event: "retry", Source: source, Part: r.Part, Attempt: r.Attempt, Reason: r.Reason})
 }
 
 // fileListener is one file's listener in a set: the set's other
-// listeners (counters, bar) and its JSON events, with the file's retries
-// named.
+// listeners (counters, bar) and its JSON events, with the file named.
 type fileListener struct {
 	listeners // the set's, but for events
 	events    *setEvents
 	source    string
 }
 
-func (l fileListener) Started(s upload.StartInfo) { l.listeners.Started(s); l.events.Started(s) }
+func (l fileListener) Started(s upload.StartInfo) {
+	l.listeners.Started(s)
+	l.events.started(l.source, s)
+}
 func (l fileListener) BytesSent(n int64)          { l.listeners.BytesSent(n); l.events.BytesSent(n) }
 func (l fileListener) PartDone(p upload.PartInfo) { l.listeners.PartDone(p); l.events.PartDone(p) }
 func (l fileListener) Retrying(r upload.RetryInfo) {
@@ -104,31 +100,49 @@ func (e *setEvents) BytesSent(n int64) {
 	e.emit(ev)
 }
 
-// result writes a file's last line.
-func (e *setEvents) result(o fileOutcome) {
+// status is a file's JSON result status.
+func status(c tree.Class) string {
+	switch c {
+	case tree.OK:
+		return "ok"
+	case tree.Skipped:
+		return "skipped"
+	case tree.Cancelled:
+		return "cancelled"
+	case tree.Interrupted:
+		return "interrupted"
+	}
+	return "failed"
+}
+
+// result writes a file's last line; code is the exit code the file alone
+// would give.
+func (e *setEvents) result(fr tree.FileResult, target string, code int) {
 	var r resultEvent
-	switch o.status {
-	case fileOK:
-		r = okResult(o.res)
-	case fileSkipped:
-		r = resultEvent{Status: string(fileSkipped), Reason: o.reason, ExitCode: o.code, Notes: []string{o.why}}
-		if o.reason == skipExists {
-			r.Bytes = o.item.entry.Size
+	switch fr.Class {
+	case tree.OK:
+		r = okResult(fr.Upload)
+	case tree.Skipped:
+		r = resultEvent{Reason: string(fr.Reason), ExitCode: code, Notes: []string{fr.Why}}
+		if fr.Reason == tree.Exists {
+			r.Bytes = fr.Entry.Size
 		}
 	default:
-		r = failedResult(o.err, o.code)
-		r.Status = string(o.status)
-		e.mu.Lock()
-		r.ResumedBytes = e.resumed[o.item.key]
-		e.mu.Unlock()
+		r = failedResult(fr.Err, code)
+		if fr.Class == tree.Interrupted {
+			r.Diagnosis = nil // the signal is the cause, not what the cancelled requests said
+		}
 	}
-	r.Event = "result"
-	r.Source = o.item.entry.Rel
-	r.Target = o.item.target(e.bucket)
-	r.DurationSeconds = o.duration.Seconds()
 	e.mu.Lock()
+	if fr.Class != tree.OK && fr.Class != tree.Skipped {
+		r.ResumedBytes = e.resumed[fr.Key]
+	}
+	delete(e.resumed, fr.Key)
 	e.filesDone++
 	e.mu.Unlock()
+	r.Event, r.Status = "result", status(fr.Class)
+	r.Source, r.Target = fr.Entry.Rel, target
+	r.DurationSeconds = fr.Duration.Seconds()
 	e.emit(r)
 }
 
@@ -147,6 +161,8 @@ type summaryEvent struct {
 	ExitCode        int                 `json:"exit_code"`
 	Error           string              `json:"error,omitempty"`
 	Diagnosis       *diagnose.Diagnosis `json:"diagnosis,omitempty"`
+	// SkipRule is the rule --skip-existing applied (sync, content); "" without it.
+	SkipRule string `json:"skip_rule,omitempty"`
 }
 
 func (e *setEvents) summary(s summaryEvent) {

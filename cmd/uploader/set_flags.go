@@ -7,17 +7,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/uploader-dev/uploader/internal/walk"
+	"github.com/uploader-dev/uploader/tree"
 )
 
 // setFlags are cp's flags for a directory (--recursive), named as the aws
 // CLI names them.
 type setFlags struct {
 	recursive        bool
-	rules            []walk.Rule // --include and --exclude, in command-line order
+	rules            []tree.Rule // --include and --exclude, in command-line order
 	followSymlinks   bool
 	noFollowSymlinks bool
-	skipExisting     bool
+	skipExisting     string // "", "sync" or "content"
 }
 
 func (s *setFlags) addFlags(cmd *cobra.Command) {
@@ -27,7 +27,21 @@ func (s *setFlags) addFlags(cmd *cobra.Command) {
 	f.Var(&ruleFlag{rules: &s.rules, exclude: true}, "exclude", "with --recursive: exclude the files matching this pattern, e.g. '*.tmp' or 'cache/*' (repeatable; the last match wins)")
 	f.BoolVar(&s.followSymlinks, "follow-symlinks", false, "with --recursive: follow symlinks to files and directories (the default)")
 	f.BoolVar(&s.noFollowSymlinks, "no-follow-symlinks", false, "with --recursive: leave symlinks out")
-	f.BoolVar(&s.skipExisting, "skip-existing", false, "with --recursive: skip a file whose object already exists whole (same size, and the same checksum or, when S3 reports none, stored after the file last changed)")
+	f.StringVar(&s.skipExisting, "skip-existing", "", "with --recursive: skip the files already uploaded. --skip-existing (=sync): the aws s3 sync rule, from one listing of the prefix: same size and the object not older than the file; --skip-existing=content: also HeadObject each file of the same size and compare its encryption and full-object checksum (the file is read)")
+	f.Lookup("skip-existing").NoOptDefVal = "sync"
+}
+
+// skipMode is --skip-existing as the set's SkipMode.
+func (s *setFlags) skipMode() (tree.SkipMode, error) {
+	switch s.skipExisting {
+	case "":
+		return tree.SkipNone, nil
+	case "sync":
+		return tree.SkipSync, nil
+	case "content":
+		return tree.SkipContent, nil
+	}
+	return tree.SkipNone, fmt.Errorf("--skip-existing=%s: give --skip-existing (the sync rule: size and time, from one listing) or --skip-existing=content (also compares encryption and checksum, a HeadObject per file of the same size)", s.skipExisting)
 }
 
 // check refuses the set flags without --recursive, and contradictions.
@@ -41,6 +55,9 @@ func (s *setFlags) check(cmd *cobra.Command) error {
 		}
 		return nil
 	}
+	if _, err := s.skipMode(); err != nil {
+		return usagef(err)
+	}
 	if s.followSymlinks && s.noFollowSymlinks {
 		return usagef(errors.New("--follow-symlinks and --no-follow-symlinks exclude each other: give one (following is the default)"))
 	}
@@ -50,7 +67,7 @@ func (s *setFlags) check(cmd *cobra.Command) error {
 // ruleFlag is --include or --exclude. Both append to one list, so the
 // rules keep the order they were given in, which decides the outcome.
 type ruleFlag struct {
-	rules   *[]walk.Rule
+	rules   *[]tree.Rule
 	exclude bool
 }
 
@@ -58,9 +75,9 @@ func (r *ruleFlag) Set(pattern string) error {
 	if pattern == "" {
 		return errors.New("empty pattern: give one such as '*.log' or 'cache/*'")
 	}
-	rule := walk.Include(pattern)
+	rule := tree.Include(pattern)
 	if r.exclude {
-		rule = walk.Exclude(pattern)
+		rule = tree.Exclude(pattern)
 	}
 	*r.rules = append(*r.rules, rule)
 	return nil

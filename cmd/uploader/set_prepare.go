@@ -7,43 +7,40 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/s3url"
-	"github.com/uploader-dev/uploader/internal/walk"
+	"github.com/uploader-dev/uploader/tree"
 	"github.com/uploader-dev/uploader/upload"
 )
 
-// setJob is a validated cp --recursive: the tree walked, every file's key
-// and plan made, nothing sent.
+// setJob is a validated cp --recursive: flags checked, nothing walked yet
+// (the walk streams) and nothing sent.
 type setJob struct {
 	root   string    // DIR as given, for messages
+	abs    string    // DIR, absolute: a file's path names its resume journal
 	target s3url.URL // Key is the prefix: "" (the bucket's root) or ending in "/"
-	// items are the walk's entries in its order: the files to upload and
-	// what it could not list as one (special files, loops, broken paths).
-	items   []*setItem
-	files   int   // regular files
-	bytes   int64 // their total size
-	largest *setItem
+	walk   tree.WalkOptions
+	skip   tree.SkipMode
 	// input holds what every file's upload shares (encryption, headers);
 	// each file adds its key, body and size.
 	input upload.Input
 	opts  upload.Options
 }
 
-// setItem is one entry of the set.
-type setItem struct {
-	entry walk.Entry
-	key   string
-	plan  upload.Plan // Regular only
-	// bad is why S3 cannot take the key: the file fails without a request.
-	bad error
-}
+// target is a key's s3:// URL.
+func (j *setJob) url(key string) string { return "s3://" + j.target.Bucket + "/" + key }
 
-// target is the item's s3:// URL.
-func (it *setItem) target(bucket string) string { return "s3://" + bucket + "/" + it.key }
+// plan is a file's plan; an error is a usage error (the part size cannot
+// fit it), decided before any request.
+func (j *setJob) plan(e tree.Entry) (upload.Plan, error) {
+	p, err := upload.MakePlan(e.Size, upload.PlanOptions{Threshold: j.opts.Threshold, PartSize: j.opts.PartSize})
+	if err != nil {
+		return p, usagef(fmt.Errorf("%s: %v", e.Path, err))
+	}
+	return p, nil
+}
 
 // prepareSet validates a cp --recursive before any request. Every error
 // is a usage error (exit 2), with the fix.
@@ -62,7 +59,7 @@ func (o *cpOptions) prepareSet(cmd *cobra.Command, g *globalOptions, src, dst st
 	if err != nil {
 		return nil, err
 	}
-	root, err := setRoot(src)
+	abs, err := setRoot(src)
 	if err != nil {
 		return nil, usagef(err)
 	}
@@ -73,30 +70,12 @@ func (o *cpOptions) prepareSet(cmd *cobra.Command, g *globalOptions, src, dst st
 	if u.Key != "" && !strings.HasSuffix(u.Key, "/") {
 		u.Key += "/" // s3://B/P means the prefix P/, as in the aws CLI
 	}
-	entries, err := walk.Walk(root, walk.Options{Filter: o.set.rules, NoFollowSymlinks: o.set.noFollowSymlinks})
+	skip, err := o.set.skipMode()
 	if err != nil {
-		return nil, usagef(fmt.Errorf("source %s: %v", src, err))
+		return nil, usagef(err)
 	}
-	job := &setJob{root: src, target: u, input: input, opts: opts}
-	for _, e := range entries {
-		it := &setItem{entry: e, key: u.Key + e.Rel}
-		job.items = append(job.items, it)
-		if e.Kind != walk.Regular {
-			continue
-		}
-		if it.bad = checkKey(it.key); it.bad != nil {
-			continue
-		}
-		if it.plan, err = upload.MakePlan(e.Size, upload.PlanOptions{Threshold: opts.Threshold, PartSize: opts.PartSize}); err != nil {
-			return nil, usagef(fmt.Errorf("%s: %v", e.Path, err))
-		}
-		job.files++
-		job.bytes += e.Size
-		if job.largest == nil || e.Size > job.largest.entry.Size {
-			job.largest = it
-		}
-	}
-	return job, nil
+	return &setJob{root: src, abs: abs, target: u, skip: skip, input: input, opts: opts,
+		walk: tree.WalkOptions{Rules: o.set.rules, NoFollowSymlinks: o.set.noFollowSymlinks}}, nil
 }
 
 // setRoot is the directory to walk, as an absolute path, so every file's
@@ -115,16 +94,4 @@ func setRoot(src string) (string, error) {
 		return "", fmt.Errorf("source %s is a file, not a directory: drop --recursive to upload it", src)
 	}
 	return filepath.Abs(src)
-}
-
-// checkKey refuses keys S3 cannot store: S3 keys are UTF-8, at most 1024
-// bytes. Such a file fails on its own; the others go on.
-func checkKey(key string) error {
-	switch {
-	case !utf8.ValidString(key):
-		return fmt.Errorf("its key %q is not valid UTF-8, which S3 requires: rename the file", key)
-	case len(key) > 1024:
-		return fmt.Errorf("its key is %d bytes long; S3 takes at most 1024: use a shorter prefix or path", len(key))
-	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/s3url"
 	"github.com/uploader-dev/uploader/internal/size"
+	"github.com/uploader-dev/uploader/tree"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -30,85 +31,100 @@ func (r *setRun) warn(format string, args ...any) {
 
 // reportOutcome tells the user how one file ended, a line or two. A
 // diagnosis that stopped the set is explained in full at the end.
-func (r *setRun) reportOutcome(o fileOutcome) {
-	rel, target := o.item.entry.Rel, o.item.target(r.job.target.Bucket)
-	switch o.status {
-	case fileOK:
-		r.say("upload: %s to %s (%s%s)\n", rel, target, size.Format(o.res.Size), describeResumed(o.res))
-		for _, n := range o.res.Notes {
+func (r *setRun) reportOutcome(fr tree.FileResult) {
+	rel, target := fr.Entry.Rel, r.job.url(fr.Key)
+	switch fr.Class {
+	case tree.OK:
+		r.say("upload: %s to %s (%s%s)\n", rel, target, size.Format(fr.Upload.Size), describeResumed(fr.Upload))
+		for _, n := range fr.Upload.Notes {
 			r.say("note: %s: %s\n", rel, n)
 		}
-		for _, h := range unfinishedHints(o.res) {
+		for _, h := range unfinishedHints(fr.Upload) {
 			r.say("  %s\n", h)
 		}
 		return
-	case fileSkipped:
-		if o.reason == skipExists {
-			r.say("skip: %s: already at %s: %s\n", rel, target, o.why)
+	case tree.Skipped:
+		if fr.Reason == tree.Exists {
+			r.say("skip: %s: already at %s: %s\n", rel, target, fr.Why)
 			return
 		}
-		r.warn("warning: skipping %s: %s\n", rel, o.why)
+		r.warn("warning: skipping %s: %s\n", rel, fr.Why)
 		return
-	case fileCancelled:
+	case tree.Cancelled:
 		r.warn("cancelled: %s (the set stopped)\n", rel)
-	case fileInterrupted:
+	case tree.Interrupted:
 		r.warn("interrupted: %s\n", rel)
 	default:
 		var d *diagnose.Diagnosis
-		if errors.As(o.err, &d) {
+		if errors.As(fr.Err, &d) {
 			r.warn("uploader: %s: %s\n", rel, d.Summary())
 		} else {
-			r.warn("uploader: %s: %s\n", rel, oneLine(o.err))
+			r.warn("uploader: %s: %s\n", rel, oneLine(fr.Err))
 		}
 	}
 	var ue *upload.Error
-	if errors.As(o.err, &ue) && ue.UploadID != "" {
-		job := &cpJob{src: o.item.entry.Path, target: s3url.URL{Bucket: r.job.target.Bucket, Key: o.item.key}, opts: r.job.opts}
+	if errors.As(fr.Err, &ue) && ue.UploadID != "" {
+		job := &cpJob{src: fr.Entry.Path, target: s3url.URL{Bucket: r.job.target.Bucket, Key: fr.Key}, opts: r.job.opts}
 		r.warn("  %s\n", uploadFate(ue, job))
 	}
 }
 
 // end reports the set's end (stderr and the JSON summary) and returns
-// its exit code as an error (nil for 0). pre is a preflight's failure
-// (err, with its diagnosis d), which ended the set before any file.
-func (r *setRun) end(pre error, d *diagnose.Diagnosis) error {
-	t := r.tally
-	code := t.exitCode(r.intr.signal())
-	if pre != nil {
-		code = exitCode(pre)
+// its exit code as an error (nil for 0). r.pre is a preflight's failure
+// (with its diagnosis r.preD), which ended the set before any file.
+func (r *setRun) end() error {
+	s := r.sum
+	code := tree.ExitCode(s, r.signo())
+	if r.pre != nil {
+		code = exitCode(r.pre)
 	}
-	if r.stopper != nil {
-		errors.As(r.stopper.err, &d)
+	d := r.preD
+	var stopErr error
+	switch {
+	case s.Stopper != nil:
+		stopErr = s.Stopper.Err
+	case s.Err != nil:
+		stopErr = s.Err
 	}
-	line := r.summaryLine(t)
+	if stopErr != nil {
+		errors.As(stopErr, &d)
+	}
+	line := r.summaryLine(s)
 	var err error
 	switch {
-	case pre != nil:
-		err = fmt.Errorf("%v; %s", pre, line)
+	case r.pre != nil:
+		err = fmt.Errorf("%v; %s", r.pre, line)
 	case code != ExitOK:
 		err = errors.New(line)
 	}
 	if code == ExitOK {
 		r.say("%s\n", line)
 	} else {
-		if r.stopper != nil {
-			why := oneLine(r.stopper.err)
+		if stopErr != nil && r.pre == nil {
+			why := oneLine(stopErr)
 			if d != nil {
 				why = d.Text()
 			}
-			r.warn("\nThe set stopped at %s (a permission, key or bucket problem); no more files were started.\n%s\n", r.stopper.item.entry.Rel, why)
+			if s.Stopper != nil {
+				r.warn("\nThe set stopped at %s (a permission, key or bucket problem); no more files were started.\n%s\n", s.Stopper.Entry.Rel, why)
+			} else {
+				r.warn("\nThe set stopped: the listing of %s that decides which files are already uploaded failed; no more files were started.\n%s\n", r.job.target, why)
+			}
 			r.warn("Rerun the same command after the fix: partly uploaded files resume; add --skip-existing to skip the files already uploaded.\n")
 		}
 		r.warn("uploader: %s\n", line)
 	}
 	if r.events != nil {
-		s := summaryEvent{Source: r.job.root, Target: r.job.target.String(),
-			FilesTotal: len(r.job.items), FilesOK: t.ok, FilesFailed: t.failed, FilesSkipped: t.skipped,
-			FilesNotStarted: t.notStarted, ExitCode: code, Diagnosis: d}
-		if err != nil {
-			s.Error = err.Error()
+		ev := summaryEvent{Source: r.job.root, Target: r.job.target.String(),
+			FilesTotal: r.filesTotal(), FilesOK: s.Count(tree.OK), FilesFailed: s.Failed(), FilesSkipped: s.Count(tree.Skipped),
+			FilesNotStarted: r.notStarted(), ExitCode: code, Diagnosis: d}
+		if r.job.skip != tree.SkipNone {
+			ev.SkipRule = r.job.skip.String()
 		}
-		r.events.summary(s)
+		if err != nil {
+			ev.Error = err.Error()
+		}
+		r.events.summary(ev)
 	}
 	if code == ExitOK {
 		return nil
@@ -116,21 +132,40 @@ func (r *setRun) end(pre error, d *diagnose.Diagnosis) error {
 	return &exitError{code: code, err: err, reported: true}
 }
 
+// filesTotal is every entry: the walk's when the set ran, else the
+// counting pass's (a preflight stopped it before the walk).
+func (r *setRun) filesTotal() int {
+	if r.pre != nil {
+		return r.totals.Files + r.totals.Other
+	}
+	return r.sum.Entries
+}
+
+// notStarted counts the files that never had their turn; after a failed
+// preflight, every entry (the set was not walked again, so what the walk
+// cannot upload was not reported either).
+func (r *setRun) notStarted() int {
+	if r.pre != nil {
+		return r.totals.Files + r.totals.Other
+	}
+	return r.sum.Count(tree.NotStarted)
+}
+
 // summaryLine is the set's outcome in one line.
-func (r *setRun) summaryLine(t setTally) string {
+func (r *setRun) summaryLine(s tree.Summary) string {
 	elapsed := time.Since(r.start)
 	sent := r.sent.n.Load()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d files uploaded to %s (%s sent in %s, %s/s)", t.ok, len(r.job.items), r.job.target,
+	fmt.Fprintf(&b, "%d of %d files uploaded to %s (%s sent in %s, %s/s)", s.Count(tree.OK), r.filesTotal(), r.job.target,
 		size.Format(sent), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)))
 	for _, part := range []struct {
 		n    int
 		what string
 	}{
-		{t.existing, "already uploaded (skipped)"},
-		{t.skipped - t.existing, "skipped as not regular files (special or symlink loops)"},
-		{t.failed, "failed"},
-		{t.notStarted, "not started"},
+		{s.Existing, "already uploaded (skipped)"},
+		{s.Count(tree.Skipped) - s.Existing, "skipped as not regular files (special or symlink loops)"},
+		{s.Failed(), "failed"},
+		{r.notStarted(), "not started"},
 	} {
 		if part.n > 0 {
 			fmt.Fprintf(&b, ", %d %s", part.n, part.what)

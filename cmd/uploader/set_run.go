@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,43 +12,36 @@ import (
 	"github.com/uploader-dev/uploader/internal/awsconfig"
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/size"
-	"github.com/uploader-dev/uploader/internal/walk"
 	"github.com/uploader-dev/uploader/preflight"
+	"github.com/uploader-dev/uploader/tree"
 	"github.com/uploader-dev/uploader/upload"
 )
 
-// errSetStopped is the cause the set's context is cancelled with when a
-// permanent failure stops it. It is deliberately not the diagnosis: the
-// engine reports the cause of a cancelled upload as that upload's own.
-var errSetStopped = errors.New("the set stopped: another file failed for good")
-
-// setRun is one cp --recursive in progress. Every file goes through one
-// *upload.Uploader, so files and their parts share one concurrency budget
-// and one memory bound; up to --concurrency files are in their turn at
-// once.
+// setRun is one cp --recursive in progress: flags and rendering over
+// tree.Run, which walks, decides the skips, schedules the files on one
+// *upload.Uploader and classifies each file's end.
 type setRun struct {
-	g    *globalOptions
-	o    *cpOptions
-	job  *setJob
-	intr *interrupter
+	g      *globalOptions
+	o      *cpOptions
+	job    *setJob
+	intr   *interrupter
+	totals tree.Totals // the counting pass: the bar, files_total, the preflight's file
 
-	// ctx is the set's: cancelled (errSetStopped) when a permanent failure
-	// stops it, and by the interrupter after its grace period.
-	ctx  context.Context
-	stop context.CancelCauseFunc
-
-	u      *upload.Uploader
 	others listeners // the set's listeners but its JSON events, for each file's own (fileListener)
-	head   headAPI   // --skip-existing
-	rule   skipRule
 	sent   *byteCounter
 	events *setEvents // --json
 	bar    *setBar    // a terminal
+	start  time.Time
+	sum    tree.Summary
+	pre    error               // a preflight that ended the set before any file
+	preD   *diagnose.Diagnosis // its diagnosis
+}
 
-	mu      sync.Mutex // orders the reports of outcomes
-	tally   setTally
-	stopper *fileOutcome // the permanent failure that stopped the set
-	start   time.Time
+// setS3 is what a set asks S3 besides the uploads: the skip rule's
+// listing, and HeadObject for --skip-existing=content.
+type setS3 interface {
+	tree.ListAPI
+	tree.HeadAPI
 }
 
 func runCpSet(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) error {
@@ -66,116 +57,163 @@ func runCpSet(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst strin
 	})
 	defer intr.close()
 	// Connections: a part or PutObject per slot of the shared budget, and
-	// one control request (HeadObject, Create, Complete) per file in turn.
-	cfg, err := g.awsConfig(intr.ctx, o.retries+1, 2*job.opts.Concurrency+2)
+	// one control request (listing, HeadObject, Create, Complete) per file
+	// in turn.
+	cfg, err := o.loadConfig(intr, g, &job.opts, 2*job.opts.Concurrency+2)
 	if err != nil {
-		return usagef(err)
+		return err
 	}
-	o.settleChecksums(&cfg, &job.opts)
-	r := newSetRun(g, o, job, intr)
-	defer r.stop(nil)
-	return r.run(cfg)
-}
-
-func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) *setRun {
-	r := &setRun{g: g, o: o, job: job, intr: intr, sent: &byteCounter{}, start: time.Now()}
-	r.ctx, r.stop = context.WithCancelCause(intr.ctx)
-	if o.json {
-		r.events = newSetEvents(g.stdout, job)
+	r, err := newSetRun(g, o, job, intr)
+	if err != nil {
+		return err
 	}
-	return r
-}
-
-func (r *setRun) run(cfg aws.Config) error {
 	var rep *preflight.Report
-	if !r.o.noPreflight && r.job.largest != nil {
+	if !o.noPreflight && r.totals.Files > 0 {
 		pr, d, err := r.preflight(cfg)
 		if err != nil {
-			r.reportWalk()
-			r.notStartedAll()
-			return r.end(err, d)
+			r.pre, r.preD = err, d
+			return r.end()
 		}
 		rep = &pr
-		if pr.BucketRegion != "" && pr.BucketRegion != cfg.Region {
-			cfg.Region = pr.BucketRegion // preflight warned; upload where the bucket is
-		}
 	}
-	client := awsconfig.S3(cfg, r.g.endpointURL)
+	correctRegion(&cfg, rep)
+	client := awsconfig.S3(cfg, g.endpointURL)
 	r.job.opts.KMS = awsconfig.KMS(cfg) // proves a bare denial's cause before naming it
-	r.ready(client, client, diagnostics(cfg, awsconfig.STS(cfg), rep))
-	return r.uploadSet()
+	return r.run(client, client, diagnostics(cfg, awsconfig.STS(cfg), rep))
 }
 
-// ready makes the one Uploader every file goes through, and what
-// --skip-existing asks with.
-func (r *setRun) ready(client upload.Client, head headAPI, diag upload.Diagnostics) {
-	r.head = head
-	r.rule = skipRule{sse: r.job.input.SSE}
-	if !r.job.opts.NoChecksum {
-		r.rule.alg = r.job.opts.Checksum
+// newSetRun counts the tree (a walk that keeps nothing: totals for the
+// bar and the summary, the largest file for the preflight) and checks the
+// largest file's plan, so a part size that cannot fit it is a usage error
+// before any request.
+func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) (*setRun, error) {
+	totals, err := tree.Count(job.abs, job.target.Key, job.walk)
+	if err != nil {
+		return nil, usagef(fmt.Errorf("source %s: %v", job.root, err))
 	}
+	if totals.Files > 0 {
+		if _, err := job.plan(totals.Largest); err != nil {
+			return nil, err
+		}
+	}
+	r := &setRun{g: g, o: o, job: job, intr: intr, totals: totals, sent: &byteCounter{}, start: time.Now()}
+	if o.json {
+		r.events = newSetEvents(g.stdout, job, totals)
+	}
+	return r, nil
+}
+
+// preflight checks the set once, as an upload of its largest file under
+// the prefix: the same bucket, encryption and key prefix for every file,
+// and the largest decides whether kms:Decrypt (multipart) is needed. A set
+// that skips also proves its listing (s3:ListBucket).
+func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosis, error) {
+	big := r.totals.Largest
+	plan, _ := r.job.plan(big) // checked by newSetRun
+	po := checkOptions(cfg, r.job.target.Bucket, r.job.target.Key+big.Rel, big.Path, plan, r.job.input, r.job.opts)
+	var emit func(any)
+	if r.events != nil {
+		emit = r.events.emit
+	}
+	var more []func(context.Context, *preflight.Report) error
+	if r.job.skip != tree.SkipNone {
+		more = append(more, func(ctx context.Context, rep *preflight.Report) error {
+			c := awsconfig.S3(cfg, r.g.endpointURL)
+			return preflight.CheckList(ctx, c, rep, r.job.target.Bucket, r.job.target.Key)
+		})
+	}
+	return checkBeforeUpload(r.intr, r.g, cfg, po, r.job.target.String(), emit, more...)
+}
+
+// run makes the one Uploader every file goes through and runs the set.
+func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) error {
 	ls := listeners{r.sent}
-	if !r.g.quiet && !r.o.noProgress && isTerminal(os.Stderr) && r.job.files > 0 {
-		r.bar = newSetBar(r.g.stderr, r.job.files, r.job.bytes)
+	if !r.g.quiet && !r.o.noProgress && isTerminal(os.Stderr) && r.totals.Files > 0 {
+		r.bar = newSetBar(r.g.stderr, r.totals.Files, r.totals.Bytes)
 		ls = append(ls, r.bar)
 	}
 	r.others = ls
 	if r.events != nil {
 		ls = append(ls, r.events)
 	}
-	r.job.opts.Listener = ls
-	r.job.opts.Diagnostics = diag
-	r.u = upload.New(client, r.job.opts)
-}
+	opts := r.job.opts
+	opts.Listener, opts.Diagnostics = ls, diag
+	u := upload.New(client, opts)
 
-// uploadSet uploads the files and reports the end.
-func (r *setRun) uploadSet() error {
-	r.say("uploading %d files (%s) from %s to %s, up to %d at a time\n", r.job.files, size.Format(r.job.bytes), r.job.root, r.job.target, r.job.opts.Concurrency)
-	r.reportWalk()
-	r.uploadAll()
+	to := tree.Options{
+		Root: r.job.abs, Bucket: r.job.target.Bucket, Prefix: r.job.target.Key, Walk: r.job.walk,
+		Input: r.job.input, ContentType: r.o.contentTypeOf, Files: opts.Concurrency,
+		Skip: r.job.skip, Lister: s3c, Head: s3c, Journals: opts.Journals,
+		Stop: r.intr.Stop, OnResult: r.finish, Principal: diag.Principal,
+	}
+	if !opts.NoChecksum {
+		to.Checksum = opts.Checksum
+	}
+	if r.events != nil {
+		to.Listener = func(f tree.File) upload.Listener {
+			return fileListener{listeners: r.others, events: r.events, source: f.Entry.Rel}
+		}
+	}
+	r.say("uploading %d files (%s) from %s to %s, up to %d at a time\n", r.totals.Files, size.Format(r.totals.Bytes), r.job.root, r.job.target, opts.Concurrency)
+	sum, err := tree.Run(r.intr.ctx, u, to)
+	if err != nil {
+		return usagef(err) // the root went away since it was counted
+	}
+	r.sum = sum
 	if r.bar != nil {
 		r.bar.finish()
 	}
-	return r.end(nil, nil)
+	return r.end()
 }
 
-// preflight checks the set once, as an upload of its largest file under
-// the prefix: the same bucket, encryption and key prefix for every file,
-// and the largest decides whether kms:Decrypt (multipart) is needed.
-func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosis, error) {
-	big := r.job.largest
-	po := preflight.Options{
-		Bucket: r.job.target.Bucket, Key: big.key,
-		SSE: r.job.input.SSE, Plan: big.plan, Concurrency: r.job.opts.Concurrency,
-		Canary: true, Region: cfg.Region, Source: big.entry.Path,
-		// The canary sends the set's own requests, every header.
-		Input: r.job.input, Checksum: r.job.opts.Checksum, NoChecksum: r.job.opts.NoChecksum,
+// signo is the number of the signal that interrupted the set (0: none),
+// for tree.ExitCode.
+func (r *setRun) signo() int {
+	if sig := r.intr.signal(); sig != nil {
+		return signalExit(sig) - 128
 	}
-	var emit func(any)
-	if r.events != nil {
-		emit = r.events.emit
-	}
-	return checkBeforeUpload(r.intr, r.g, cfg, po, r.job.target.String(), emit)
+	return 0
 }
 
-// reportWalk reports what the walk found but cannot upload: special files
-// and loops are skipped, broken paths and keys S3 cannot take fail. They
-// come first, so they are told even if the set stops early.
-func (r *setRun) reportWalk() {
-	for _, it := range r.job.items {
-		o := fileOutcome{item: it}
-		switch e := it.entry; {
-		case e.Kind == walk.Special:
-			o.status, o.reason, o.code, o.why = fileSkipped, skipSpecial, ExitFailed, e.Err.Error()
-		case e.Kind == walk.Loop:
-			o.status, o.reason, o.code, o.why = fileSkipped, skipLoop, ExitFailed, e.Err.Error()
-		case e.Kind == walk.Broken:
-			o.status, o.code, o.err = fileFailed, ExitFailed, fmt.Errorf("%s: %v", e.Path, e.Err)
-		case it.bad != nil:
-			o.status, o.code, o.err = fileFailed, ExitFailed, fmt.Errorf("%s: %v", e.Path, it.bad)
-		default:
-			continue
+// fileCode is the exit code one file's end alone would give, for its JSON
+// result: a cancelled file carries the code of the failure that stopped
+// the set, an interrupted one the signal's.
+func (r *setRun) fileCode(fr tree.FileResult) int {
+	switch fr.Class {
+	case tree.OK:
+		return ExitOK
+	case tree.Skipped:
+		if fr.Reason == tree.Exists {
+			return ExitOK
 		}
-		r.finish(o)
+		return ExitFailed
+	case tree.FailedPermanent, tree.Cancelled:
+		return ExitDiagnosed
+	case tree.FailedTransient:
+		return ExitTransient
+	case tree.Interrupted:
+		if s := r.signo(); s > 0 {
+			return 128 + s
+		}
+	}
+	return ExitFailed
+}
+
+// finish reports one file's end (tree.Run calls it one result at a time).
+func (r *setRun) finish(fr tree.FileResult) {
+	speakDiagnosis(fr.Err)
+	if fr.Class == tree.NotStarted {
+		return
+	}
+	if r.bar != nil && (fr.Entry.Kind == tree.Regular && tree.CheckKey(fr.Key) == nil) { // the bar counts the files to upload
+		var unsent int64
+		if fr.Class == tree.Skipped && fr.Reason == tree.Exists {
+			unsent = fr.Entry.Size
+		}
+		r.bar.fileDone(unsent)
+	}
+	r.reportOutcome(fr)
+	if r.events != nil {
+		r.events.result(fr, r.job.url(fr.Key), r.fileCode(fr))
 	}
 }

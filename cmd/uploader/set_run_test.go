@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithy "github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/uploader-dev/uploader/upload"
 )
@@ -51,6 +55,19 @@ func (f *setFake) PutObject(ctx context.Context, in *s3.PutObjectInput, _ ...fun
 }
 
 var errNotInFake = errors.New("not used by these tests")
+
+func (f *setFake) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	return nil, errNotInFake
+}
+
+func sdkError(op string, status int, code string) error {
+	return &smithy.OperationError{ServiceID: "S3", OperationName: op, Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status, Header: http.Header{}}},
+			Err:      &smithy.GenericAPIError{Code: code},
+		},
+	}}
+}
 
 func (f *setFake) CreateMultipartUpload(context.Context, *s3.CreateMultipartUploadInput, ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
 	return nil, errNotInFake
@@ -97,11 +114,12 @@ func TestSetStopsAtPermanentFailure(t *testing.T) {
 	}
 	intr := newInterrupter(context.Background(), nil)
 	defer intr.close()
-	r := newSetRun(g, o, job, intr)
-	defer r.stop(nil)
+	r, err := newSetRun(g, o, job, intr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fake := &setFake{}
-	r.ready(fake, fake, upload.Diagnostics{Principal: "arn:aws:iam::111122223333:user/u"})
-	err = r.uploadSet()
+	err = r.run(fake, fake, upload.Diagnostics{Principal: "arn:aws:iam::111122223333:user/u"})
 
 	if code := exitCode(err); code != ExitDiagnosed {
 		t.Fatalf("exit %d, want 3: %v\n%s", code, err, stderr.String())

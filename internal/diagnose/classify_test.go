@@ -205,6 +205,7 @@ func TestEveryCodeCovered(t *testing.T) {
 		{refused("S3", "PutObject", "http://127.0.0.1:1/b/k"), Context{}},
 		{untrusted("S3", "PutObject", "https://s3.example.com/b/k"), Context{}},
 		{s3Err("PutObject", 400, "AccessControlListNotSupported", "The bucket does not allow ACLs"), Context{}},
+		{s3Err("ListObjectsV2", 403, "AccessDenied", "Access Denied"), Context{Bucket: "b"}},
 	} {
 		if d := Classify(e.err, e.c); d != nil {
 			seen[d.Code] = true
@@ -214,6 +215,23 @@ func TestEveryCodeCovered(t *testing.T) {
 		if !seen[c] {
 			t.Errorf("code %s never produced", c)
 		}
+	}
+}
+
+// A denied listing (a set's skip decision) is its own code, with the
+// statement for s3:ListBucket on the bucket, whatever the encryption.
+func TestListDenied(t *testing.T) {
+	d := Classify(s3Err("ListObjectsV2", 403, "AccessDenied", "Access Denied"), Context{Bucket: "bk", SSE: "aws:kms", Principal: "arn:aws:iam::111122223333:user/u", ObjectKey: "p/"})
+	if d == nil || d.Code != ListDenied || d.Transient() {
+		t.Fatalf("got %+v", d)
+	}
+	for _, want := range []string{`"s3:ListBucket"`, `"Resource": "arn:aws:s3:::bk"`, "arn:aws:iam::111122223333:user/u"} {
+		if !strings.Contains(d.Remedy, want) {
+			t.Errorf("remedy lacks %s:\n%s", want, d.Remedy)
+		}
+	}
+	if s := d.Summary(); !strings.Contains(s, "s3:ListBucket") {
+		t.Errorf("summary %q", s)
 	}
 }
 

@@ -32,6 +32,7 @@ const (
 	TLSUntrusted              = diagnosis.TLSUntrusted
 	ACLNotSupported           = diagnosis.ACLNotSupported
 	KMSDecryptOrS3Denied      = diagnosis.KMSDecryptOrS3Denied
+	ListDenied                = diagnosis.ListDenied
 )
 
 // Codes lists every code, for documentation and exhaustive tests.

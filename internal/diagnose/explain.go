@@ -61,6 +61,9 @@ func explainDenied(d *Diagnosis, f facts, c Context, sessionARN string) bool {
 	if f.service == "STS" || f.service == "IAM" {
 		return false // preflight's own lookups: reported as skipped there
 	}
+	if f.service == "S3" && f.op == "ListObjectsV2" {
+		return explainListDenied(d, f, c, denied)
+	}
 	if len(c.MissingActions) > 0 {
 		missing := c.MissingActions
 		if e := f.enh; e != nil && slices.Contains(missing, e.Action) {

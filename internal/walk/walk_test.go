@@ -82,9 +82,19 @@ func TestWalk(t *testing.T) {
 		want   []string
 	}{
 		{
-			name:  "sorted, depth first, empty directories leave nothing",
+			name:  "in S3's key order (a directory sorts as its name and '/'), empty directories leave nothing",
 			specs: []string{"f:b.txt", "f:a/z.txt", "f:a/c/d.bin", "d:empty", "f:a.txt"},
-			want:  []string{"regular a/c/d.bin", "regular a/z.txt", "regular a.txt", "regular b.txt"},
+			want:  []string{"regular a.txt", "regular a/c/d.bin", "regular a/z.txt", "regular b.txt"},
+		},
+		{
+			name:  "UTF-8 byte order of the whole key: a-b and a.txt before a/x, a0 after it",
+			specs: []string{"f:a/x", "f:a-b", "f:a.txt", "f:a0", "f:A", "f:é", "f:z", "f:a/b/c", "f:a/b-c", "f:a/b.d"},
+			want:  []string{"regular A", "regular a-b", "regular a.txt", "regular a/b-c", "regular a/b.d", "regular a/b/c", "regular a/x", "regular a0", "regular z", "regular é"},
+		},
+		{
+			name:  "a followed symlink to a directory sorts as a directory",
+			specs: []string{"f:/OUT/t/f", "l:l>/OUT/t", "f:l.txt", "f:l0"},
+			want:  []string{"regular l.txt", "regular l/f", "regular l0"},
 		},
 		{
 			name:   "exclude all, include *.txt: * crosses /",
