@@ -109,7 +109,9 @@ var sseFlag = map[string]string{"Mode": "--sse", "KMSKeyID": "--sse-kms-key-id",
 func sseFlagError(err error) error {
 	var se *upload.SSEError
 	if errors.As(err, &se) && sseFlag[se.Field] != "" {
-		return fmt.Errorf("%s: %s", sseFlag[se.Field], se.Msg)
+		// The mode the library names is the --sse flag's value.
+		msg := strings.Replace(se.Msg, "needs the mode ", "needs --sse ", 1)
+		return fmt.Errorf("%s: %s", sseFlag[se.Field], msg)
 	}
 	return err
 }
