@@ -22,6 +22,10 @@ const (
 	CredentialsInvalid        Code = "credentials_invalid"
 	ClockSkewed               Code = "clock_skewed"
 	EndpointUnreachable       Code = "endpoint_unreachable"
+	// EndpointStalled: the connection was made, then moved no byte for
+	// the stall window (the server or the path stopped reading or
+	// answering), as often as the retry window allowed.
+	EndpointStalled Code = "endpoint_stalled"
 	TLSUntrusted              Code = "tls_untrusted"
 	ACLNotSupported           Code = "acl_not_supported"
 )
@@ -32,17 +36,17 @@ var Codes = []Code{
 	KMSKeyPendingDeletion, KMSKeyNotFound, KMSKeyWrongRegion, KMSThrottled,
 	S3AccessDenied, BucketNotFound, WrongRegion, CredentialsMissing,
 	CredentialsExpired, CredentialsInvalid, ClockSkewed, EndpointUnreachable,
-	TLSUntrusted, ACLNotSupported,
+	TLSUntrusted, ACLNotSupported, EndpointStalled,
 }
 
 // Transient reports whether the cause can pass by itself, so that running
 // the same command again later may succeed with nothing changed: KMS
-// throttling and an unreachable endpoint. Every other code needs a change
+// throttling and an unreachable or stalled endpoint. Every other code needs a change
 // (a permission, a key, a flag, the credentials, the clock) first. The
 // engine (whether to stop the upload) and the CLI (exit 4, not 3) both ask
 // here.
 func (c Code) Transient() bool {
-	return c == KMSThrottled || c == EndpointUnreachable
+	return c == KMSThrottled || c == EndpointUnreachable || c == EndpointStalled
 }
 
 // Diagnosis is a failure we can explain: what went wrong, where, for whom,

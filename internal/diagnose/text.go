@@ -52,7 +52,7 @@ func (d *Diagnosis) Summary() string {
 		b.WriteString(invalidSummary(d.ErrorCode))
 	case ClockSkewed:
 		b.WriteString("this machine's clock is too far from the server's")
-	case EndpointUnreachable, TLSUntrusted:
+	case EndpointUnreachable, TLSUntrusted, EndpointStalled:
 		b.WriteString(netSummary(d))
 	case ACLNotSupported:
 		b.WriteString("the bucket has ACLs disabled: drop --acl")
@@ -123,7 +123,7 @@ func netSummary(d *Diagnosis) string {
 		nf, ok = networkFailure(d.Err)
 	}
 	if !ok {
-		nf = netFailure{endpoint: d.Endpoint, tls: d.Code == TLSUntrusted, cause: "no answer"}
+		nf = netFailure{endpoint: d.Endpoint, tls: d.Code == TLSUntrusted, stalled: d.Code == EndpointStalled, cause: "no answer"}
 		if nf.tls {
 			nf.cause = "certificate not trusted"
 		}
