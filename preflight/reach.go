@@ -10,9 +10,10 @@ import (
 // the same retries for nothing.
 func (r *run) noAnswer(op string, err error) (*diagnose.Diagnosis, bool) {
 	d := diagnose.Classify(err, diagnose.Context{Operation: op})
-	if d == nil || (d.Code != diagnose.EndpointUnreachable && d.Code != diagnose.TLSUntrusted) {
+	if d == nil || (d.Code != diagnose.EndpointUnreachable && d.Code != diagnose.TLSUntrusted && d.Code != diagnose.EndpointStalled) {
 		return nil, false
 	}
+	r.netFailed.Store(true)
 	if d.Service != "" && r.down[d.Service] == nil {
 		r.down[d.Service] = d
 	}
