@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,18 +19,21 @@ import (
 //   - a call that gets no answer is not retried: the verdict is
 //     INCONCLUSIVE either way, and the upload has its own retry window;
 //   - once one call got no answer, the later ones wait at most
-//     afterNoAnswer for a silent connection, so a blackholed endpoint
-//     ends the preflight within the stall window plus a few seconds
-//     (later calls to a service that got no answer are not sent at all);
+//     afterNoAnswer for a silent connection, and those to an endpoint
+//     (scheme://host) that gave no answer at most againNoAnswer, so a
+//     blackholed endpoint ends the preflight within the stall window plus
+//     a few seconds (later calls to a service that got no answer are not
+//     sent at all);
 //   - a failure with an answer (5xx, throttling) is tried preflightAttempts
 //     times in all, with the client retryer's delays.
 const (
 	afterNoAnswer     = 1500 * time.Millisecond
+	againNoAnswer     = 300 * time.Millisecond
 	preflightAttempts = 3
 )
 
-// stallWindow is the stall timeout of the next call.
-func (r *run) stallWindow() time.Duration {
+// stallWindow is the stall timeout of a call.
+func (r *run) stallWindow(req *http.Request) time.Duration {
 	w := r.o.StallTimeout
 	switch {
 	case w < 0:
@@ -39,6 +43,12 @@ func (r *run) stallWindow() time.Duration {
 	}
 	if r.netFailed.Load() {
 		w = min(w, afterNoAnswer)
+	}
+	r.mu.Lock()
+	dead := r.deadEndpoints[req.URL.Scheme+"://"+req.URL.Host]
+	r.mu.Unlock()
+	if dead {
+		w = min(w, againNoAnswer)
 	}
 	return w
 }

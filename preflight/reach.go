@@ -14,6 +14,14 @@ func (r *run) noAnswer(op string, err error) (*diagnose.Diagnosis, bool) {
 		return nil, false
 	}
 	r.netFailed.Store(true)
+	if d.Endpoint != "" {
+		r.mu.Lock()
+		if r.deadEndpoints == nil {
+			r.deadEndpoints = map[string]bool{}
+		}
+		r.deadEndpoints[d.Endpoint] = true
+		r.mu.Unlock()
+	}
 	if d.Service != "" && r.down[d.Service] == nil {
 		r.down[d.Service] = d
 	}

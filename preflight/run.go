@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -29,8 +30,11 @@ type run struct {
 	noCreds    bool   // no request can succeed: skip the rest
 	noCredsWhy string // the SKIP detail that says so
 
-	// netFailed: a call got no answer; later calls wait less for one.
-	netFailed atomic.Bool
+	// netFailed: a call got no answer; later calls wait less for one,
+	// and less still at an endpoint in deadEndpoints (scheme://host).
+	netFailed     atomic.Bool
+	mu            sync.Mutex
+	deadEndpoints map[string]bool
 
 	// down holds, by service ("S3", "KMS", "STS"), the diagnosis of a call
 	// that got no answer (unreachable, untrusted certificate): later calls

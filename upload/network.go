@@ -91,7 +91,7 @@ func (s *session) netOptions(op string, part int32) []func(*s3.Options) {
 	return []func(*s3.Options){
 		func(o *s3.Options) {
 			if win > 0 {
-				o.HTTPClient = netpolicy.WithStallTimeout(o.HTTPClient, func() time.Duration { return win })
+				o.HTTPClient = netpolicy.WithStallTimeout(o.HTTPClient, netpolicy.Fixed(win))
 			}
 			o.Retryer = policy.Retryer(o.Retryer)
 		},
@@ -106,7 +106,7 @@ func abortOptions(o Options) []func(*s3.Options) {
 	policy := netpolicy.Policy{Window: o.retryWindow()}
 	return []func(*s3.Options){func(so *s3.Options) {
 		if win > 0 {
-			so.HTTPClient = netpolicy.WithStallTimeout(so.HTTPClient, func() time.Duration { return win })
+			so.HTTPClient = netpolicy.WithStallTimeout(so.HTTPClient, netpolicy.Fixed(win))
 		}
 		so.Retryer = policy.Retryer(so.Retryer)
 	}}

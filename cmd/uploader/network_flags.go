@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/preflight"
 	"github.com/uploader-dev/uploader/upload"
@@ -18,7 +18,8 @@ type networkOptions struct {
 	retryWindow  time.Duration
 }
 
-func (n *networkOptions) addFlags(f *pflag.FlagSet) {
+func (n *networkOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
 	n.stallTimeout, n.retryWindow = upload.DefaultStallTimeout, upload.DefaultRetryWindow
 	f.Var(durationFlag{&n.stallTimeout, "--stall-timeout"}, "stall-timeout",
 		"cancel and resend a request whose connection moved no byte for this long; also the wait for a response's headers (0 = no watch)")

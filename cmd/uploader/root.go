@@ -37,7 +37,7 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&g.caBundle, "ca-bundle", "", "PEM file of CA certificates to trust for TLS")
 	f.BoolVar(&g.debug, "debug", false, "log every HTTP request and response line to stderr (credentials, signatures and KMS plaintext redacted)")
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
-	g.net.addFlags(f)
+	g.net.addFlags(cmd)
 }
 
 // awsConfig loads the SDK configuration for these flags; retryMaxAttempts

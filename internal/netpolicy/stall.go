@@ -88,19 +88,25 @@ func Hold(ctx context.Context) (release func()) {
 type watchKey struct{}
 
 // WithStallTimeout returns an HTTP client that watches every request sent
-// through next. window <= 0 returns next unchanged. window is a func so
-// that a caller (preflight) can shorten it once the network failed once.
-func WithStallTimeout(next aws.HTTPClient, window func() time.Duration) aws.HTTPClient {
+// through next, for the window window returns for the request (<= 0: not
+// watched). window is a func so that a caller (preflight) can shorten it
+// once an endpoint failed to answer.
+func WithStallTimeout(next aws.HTTPClient, window func(*http.Request) time.Duration) aws.HTTPClient {
 	return stallClient{next: next, window: window}
+}
+
+// Fixed is a window func that gives every request d.
+func Fixed(d time.Duration) func(*http.Request) time.Duration {
+	return func(*http.Request) time.Duration { return d }
 }
 
 type stallClient struct {
 	next   aws.HTTPClient
-	window func() time.Duration
+	window func(*http.Request) time.Duration
 }
 
 func (c stallClient) Do(req *http.Request) (*http.Response, error) {
-	win := c.window()
+	win := c.window(req)
 	if win <= 0 {
 		return c.next.Do(req)
 	}

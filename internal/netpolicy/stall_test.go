@@ -14,7 +14,7 @@ import (
 )
 
 func watched(win time.Duration) *http.Client {
-	c := WithStallTimeout(http.DefaultClient, func() time.Duration { return win })
+	c := WithStallTimeout(http.DefaultClient, Fixed(win))
 	return &http.Client{Transport: roundTripper{c}}
 }
 
@@ -137,7 +137,7 @@ func TestHeldWaitIsNotAStall(t *testing.T) {
 		body.ctx = req.Context()
 		return http.DefaultClient.Do(req)
 	})
-	c := WithStallTimeout(inner, func() time.Duration { return 300 * time.Millisecond })
+	c := WithStallTimeout(inner, Fixed(300*time.Millisecond))
 	req, _ := http.NewRequest("PUT", ts.URL, body)
 	req.ContentLength = 2
 	resp, err := c.Do(req)
