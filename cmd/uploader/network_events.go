@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/uploader-dev/uploader/upload"
@@ -65,7 +66,18 @@ func waitLine(w upload.NetworkWait) string {
 		what, kind, w.Reason, time.Until(w.RetryAt).Round(100*time.Millisecond), w.Deadline.Local().Format("15:04:05"))
 }
 
+// barWaitEvery keeps an outage from scrolling the terminal: every part
+// waits, again and again; one line every few seconds says it.
+const barWaitEvery = 5 * time.Second
+
+var lastBarWait sync.Map // *barListener -> time.Time
+
 func (b *barListener) WaitingForNetwork(w upload.NetworkWait) {
+	now := time.Now()
+	if last, ok := lastBarWait.Load(b); ok && now.Sub(last.(time.Time)) < barWaitEvery {
+		return
+	}
+	lastBarWait.Store(b, now)
 	if b.bar != nil {
 		_ = b.bar.Clear()
 	}
