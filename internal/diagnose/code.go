@@ -26,8 +26,8 @@ const (
 	// the stall window (the server or the path stopped reading or
 	// answering), as often as the retry window allowed.
 	EndpointStalled Code = "endpoint_stalled"
-	TLSUntrusted              Code = "tls_untrusted"
-	ACLNotSupported           Code = "acl_not_supported"
+	TLSUntrusted    Code = "tls_untrusted"
+	ACLNotSupported Code = "acl_not_supported"
 )
 
 // Codes lists every code, for documentation and exhaustive tests.

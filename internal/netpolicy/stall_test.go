@@ -18,7 +18,11 @@ func watched(win time.Duration) *http.Client {
 	return &http.Client{Transport: roundTripper{c}}
 }
 
-type roundTripper struct{ c interface{ Do(*http.Request) (*http.Response, error) } }
+type roundTripper struct {
+	c interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+}
 
 func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return r.c.Do(req) }
 
@@ -96,7 +100,7 @@ func TestStallPhases(t *testing.T) {
 		t.Errorf("message: %v", err)
 	}
 
-	resp, err := watched(300*time.Millisecond).Get(ts.URL + "/midway")
+	resp, err := watched(300 * time.Millisecond).Get(ts.URL + "/midway")
 	if err != nil {
 		t.Fatal(err)
 	}
