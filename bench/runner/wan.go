@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"path/filepath"
 
 	"github.com/uploader-dev/uploader/internal/size"
 )
@@ -57,6 +56,5 @@ func (b *bench) wanRow(w io.Writer, upTool, managerTool tool) (targetResult, err
 	}
 	fmt.Fprintf(w, "\n| target | measured | result |\n|---|---|---|\n")
 	printTargets(w, []targetResult{t})
-	_ = filepath.Base(file)
 	return t, nil
 }

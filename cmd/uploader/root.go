@@ -50,8 +50,9 @@ func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts, conns i
 		CABundle:         g.caBundle,
 		RetryMaxAttempts: retryMaxAttempts,
 		MaxConnsPerHost:  conns,
-		// The engine and preflight watch each call; this bounds the rest.
-		ResponseHeaderTimeout: g.net.stallTimeout,
+		// The engine and preflight watch each call, and say "stalled";
+		// this bounds the rest, later so that it never fires first.
+		ResponseHeaderTimeout: 2 * g.net.stallTimeout,
 	}
 	cfg, err := awsconfig.Load(ctx, o)
 	if err == nil && g.debug {
