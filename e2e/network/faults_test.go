@@ -138,8 +138,8 @@ func TestPreflightBlackhole(t *testing.T) {
 	if _, err := proxy.AddToxic("hole", "timeout", "downstream", 1, toxiclient.Attributes{"timeout": 0}); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, t.TempDir(), "preflight", "s3://"+stack.Bucket+"/"+key(t), "--size", "100MiB",
-		"--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--stall-timeout", stallTimeout)
+	r := run(t, t.TempDir(), netFlags([]string{"preflight", "s3://" + stack.Bucket + "/" + key(t), "--size", "100MiB",
+		"--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--stall-timeout", stallTimeout})...)
 	if r.Code != 5 || !strings.Contains(r.Stdout+r.Stderr, "stalled") {
 		t.Fatalf("want exit 5 saying the endpoint stalled: %s", r)
 	}

@@ -262,10 +262,28 @@ func (p *running) wait(t *testing.T) result {
 // cpArgs is an SSE-KMS cp with the scaled windows, 8 MiB parts, 4 at a
 // time, no bar; extra flags last.
 func cpArgs(src, key string, extra ...string) []string {
-	return append([]string{"cp", src, "s3://" + stack.Bucket + "/" + key,
+	return netFlags(append([]string{"cp", src, "s3://" + stack.Bucket + "/" + key,
 		"--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--no-progress",
 		"--part-size", "8MiB", "--concurrency", "4",
-		"--stall-timeout", stallTimeout, "--retry-window", retryWindow}, extra...)
+		"--stall-timeout", stallTimeout, "--retry-window", retryWindow}, extra...))
+}
+
+// netFlags drops --stall-timeout and --retry-window (and their values)
+// when UPLOADER_E2E_OLD_FLAGS is set: with UPLOADER_E2E_BINARY naming a
+// build from before those flags, the tests then show how it fares.
+func netFlags(args []string) []string {
+	if os.Getenv("UPLOADER_E2E_OLD_FLAGS") == "" {
+		return args
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--stall-timeout" || args[i] == "--retry-window" {
+			i++
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
 }
 
 // makeFile writes n random bytes and returns the path and SHA-256.
