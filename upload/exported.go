@@ -42,6 +42,7 @@ const (
 	CredentialsInvalid        = diagnose.CredentialsInvalid
 	ClockSkewed               = diagnose.ClockSkewed
 	EndpointUnreachable       = diagnose.EndpointUnreachable
+	EndpointStalled           = diagnose.EndpointStalled
 	TLSUntrusted              = diagnose.TLSUntrusted
 	ACLNotSupported           = diagnose.ACLNotSupported
 )

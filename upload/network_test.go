@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -119,5 +120,36 @@ func TestRetryWindowThenUnreachable(t *testing.T) {
 	defer l.mu.Unlock()
 	if len(l.ws) < 3 || l.ws[0].Stalled {
 		t.Errorf("want several non-stall network waits, got %+v", l.ws)
+	}
+}
+
+// --debug (DebugLogging) tells a stall from a plain cancellation: the
+// "http error" line carries the watcher's cause, and the upload's final
+// error is endpoint_stalled, not endpoint_unreachable.
+func TestDebugLogSaysStalled(t *testing.T) {
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		select { // never answers
+		case <-done:
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	defer close(done)
+	var out lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	client := s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+	}, DebugLogging(logger))
+	u := New(client, Options{StallTimeout: 300 * time.Millisecond, RetryWindow: 1 * time.Second})
+	_, err := u.Upload(context.Background(), Input{Bucket: "b", Key: "k", Body: bytes.NewReader([]byte("hello")), Size: 5})
+	var d *Diagnosis
+	if !errors.As(err, &d) || d.Code != EndpointStalled || !strings.Contains(d.Message, "response-header timeout") {
+		t.Fatalf("err %v", err)
+	}
+	if log := out.String(); !strings.Contains(log, `msg="http error"`) || !strings.Contains(log, "stalled: no response within 300ms") {
+		t.Errorf("debug log does not say stalled:\n%s", log)
 	}
 }
