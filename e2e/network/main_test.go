@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,6 +95,8 @@ func startToxiproxy() error {
 	if err != nil {
 		return err
 	}
+	// toxiproxy's toxics log through zerolog's global logger, at trace.
+	zerolog.SetGlobalLevel(zerolog.WarnLevel)
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
 	go srv.Listen("127.0.0.1", strconv.Itoa(port))
 	toxics = toxiclient.NewClient(fmt.Sprintf("127.0.0.1:%d", port))
@@ -122,10 +125,39 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// proxyMu serialises every use of proxy (toxiproxy's client Proxy is not
+// safe for concurrent use; faults are set from helper goroutines).
+var proxyMu sync.Mutex
+
+// withProxy runs f on the proxy, one caller at a time; an error fails t.
+func withProxy(t *testing.T, f func(p *toxiclient.Proxy) error) {
+	proxyMu.Lock()
+	defer proxyMu.Unlock()
+	if err := f(proxy); err != nil {
+		t.Error(err)
+	}
+}
+
+func addToxic(t *testing.T, name, typ, stream string, toxicity float32, attrs toxiclient.Attributes) {
+	withProxy(t, func(p *toxiclient.Proxy) error {
+		_, err := p.AddToxic(name, typ, stream, toxicity, attrs)
+		return err
+	})
+}
+
+func removeToxic(t *testing.T, name string) {
+	withProxy(t, func(p *toxiclient.Proxy) error { return p.RemoveToxic(name) })
+}
+
+func disable(t *testing.T) { withProxy(t, func(p *toxiclient.Proxy) error { return p.Disable() }) }
+func enable(t *testing.T)  { withProxy(t, func(p *toxiclient.Proxy) error { return p.Enable() }) }
+
 // resetProxy removes every toxic and enables the proxy, after a test.
 func resetProxy(t *testing.T) {
 	t.Helper()
 	t.Cleanup(func() {
+		proxyMu.Lock()
+		defer proxyMu.Unlock()
 		if err := toxics.ResetState(); err != nil {
 			t.Errorf("toxiproxy reset: %v", err)
 		}
@@ -136,9 +168,7 @@ func resetProxy(t *testing.T) {
 // long enough for faults to land mid-body.
 func slowLink(t *testing.T) {
 	t.Helper()
-	if _, err := proxy.AddToxic("slow", "bandwidth", "upstream", 1, toxiclient.Attributes{"rate": 4000}); err != nil {
-		t.Fatal(err)
-	}
+	addToxic(t, "slow", "bandwidth", "upstream", 1, toxiclient.Attributes{"rate": 4000})
 }
 
 type result struct {
