@@ -20,12 +20,15 @@ import (
 // first such failure: a 2-minute outage is ridden out with room to spare.
 const DefaultRetryWindow = 5 * time.Minute
 
-// Backoff bounds for network failures: exponential from backoffBase,
-// full jitter, capped at a fraction of the window (so a short window in a
-// test still tries several times) and never above backoffCap (the aws
-// CLI's standard mode caps at 20 s).
+// Backoff bounds for network failures: exponential from backoffBase (the
+// n-th wait is between half and all of base x 2^(n-1)), capped at a
+// fraction of the window (so a short window in a test still tries several
+// times) and never above backoffCap (the aws CLI's standard mode caps at
+// 20 s). The first wait, 0.5-1 s, is the SDK's order of magnitude: a part
+// reset while another part's denial is on its way must not be sent again
+// before that denial stops the upload (and cancels the wait).
 const (
-	backoffBase = 250 * time.Millisecond
+	backoffBase = time.Second
 	backoffCap  = 20 * time.Second
 )
 

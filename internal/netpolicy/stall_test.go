@@ -160,7 +160,7 @@ func (f clientFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 func TestRetryPolicy(t *testing.T) {
 	netErr := &StallError{Phase: PhaseSend, Window: time.Second, Endpoint: "http://x"}
 	var waits []Wait
-	r := Policy{Window: 600 * time.Millisecond, MaxAttempts: 2, OnWait: func(w Wait) { waits = append(waits, w) }}.Retryer(retry.NewStandard())
+	r := Policy{Window: 1500 * time.Millisecond, MaxAttempts: 2, OnWait: func(w Wait) { waits = append(waits, w) }}.Retryer(retry.NewStandard())
 	if r.MaxAttempts() != 0 || !r.IsErrorRetryable(netErr) {
 		t.Fatal("a stall must be retryable, with no attempt limit for the SDK's loop")
 	}
@@ -178,7 +178,7 @@ func TestRetryPolicy(t *testing.T) {
 	if !errors.As(err, &we) || !errors.Is(err, error(netErr)) {
 		t.Fatalf("after the window: %v", err)
 	}
-	if el := time.Since(start); el < 600*time.Millisecond || el > 2*time.Second {
+	if el := time.Since(start); el < 1500*time.Millisecond || el > 3*time.Second {
 		t.Errorf("window closed after %s", el)
 	}
 	if len(waits) < 2 || !waits[0].Stalled {
