@@ -12,8 +12,11 @@ STATICCHECK := $(CURDIR)/.cache/bin/staticcheck
 # A module of its own that uses the library as a program outside this
 # module does (no internal/ packages); `go test ./...` here skips it.
 OUTSIDE := e2e/outside
+# Network fault tests through toxiproxy, a module of its own for the same
+# reason (toxiproxy's dependencies stay out of the library's go.mod).
+NETWORK := e2e/network
 
-.PHONY: all build test test-outside test-short vet fmt-check lint demo bench bench-sets clean help
+.PHONY: all build test test-outside test-network test-short vet fmt-check lint demo bench bench-sets clean help
 
 all: build
 
@@ -23,12 +26,13 @@ help:
 	@echo "make all          - same as make build"
 	@echo "make build        - build bin/uploader (version from git describe; VERSION=v1.2.3 to set it)"
 	@echo "make bin/teststack - build the local AWS stack's command (start/stop by hand)"
-	@echo "make test         - fmt-check, vet, then every test with -race (unit, fuzz seeds, end-to-end on the local stack), then test-outside"
+	@echo "make test         - fmt-check, vet, then every test with -race (unit, fuzz seeds, end-to-end on the local stack), then test-outside and test-network"
 	@echo "make test-outside - the library used from a module outside this one ($(OUTSIDE)), with -race, on the local stack"
+	@echo "make test-network - stalls, outages, a blackhole and resets through toxiproxy in front of the local stack ($(NETWORK), about 1-3 minutes)"
 	@echo "make test-short   - the tests with -short (a few slow cases skipped), without -race; not what CI runs"
-	@echo "make vet          - go vet ./... here and in $(OUTSIDE)"
+	@echo "make vet          - go vet ./... here and in $(OUTSIDE) and $(NETWORK)"
 	@echo "make fmt-check    - fail if a tracked .go file needs gofmt"
-	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package, $(OUTSIDE) too (installed into .cache/bin on first use)"
+	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package, $(OUTSIDE) and $(NETWORK) too (installed into .cache/bin on first use)"
 	@echo "make demo         - start the local AWS stack, upload 64 MiB as a permitted user, show the no-kms:Decrypt failure, stop"
 	@echo "make bench        - performance benchmark (about 35 minutes with the defaults; not part of make test)"
 	@echo "make clean        - remove bin/ and .demo/"
@@ -43,6 +47,7 @@ $(BIN)/teststack: $(shell find internal/teststack -name '*.go')
 vet:
 	$(GO) vet ./...
 	cd $(OUTSIDE) && $(GO) vet ./...
+	cd $(NETWORK) && $(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
@@ -53,11 +58,17 @@ fmt-check:
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	@$(MAKE) --no-print-directory test-outside
+	@$(MAKE) --no-print-directory test-network
 
 # Only the outside module's tests (they build internal/teststack's command
 # here and start the stack with it).
 test-outside:
 	cd $(OUTSIDE) && $(GO) test -race -count=1 -timeout 10m ./...
+
+# The uploader binary these tests run is built without -race (they measure
+# time); the test process itself runs with it.
+test-network:
+	cd $(NETWORK) && $(GO) test -race -count=1 -timeout 10m ./...
 
 # The installed binary is checked by version, so a cache shared with an
 # older staticcheck gets the pinned one.
@@ -66,10 +77,12 @@ lint:
 		GOBIN=$(CURDIR)/.cache/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
 	$(STATICCHECK) ./...
 	cd $(OUTSIDE) && $(STATICCHECK) ./...
+	cd $(NETWORK) && $(STATICCHECK) ./...
 
 test-short:
 	$(GO) test -short ./...
 	cd $(OUTSIDE) && $(GO) test -short ./...
+	cd $(NETWORK) && $(GO) test -short ./...
 
 demo: build $(BIN)/teststack
 	./scripts/demo.sh

@@ -10,7 +10,9 @@
 # default bench/.data, on disk), BENCH_REPORT (also write the tables to this
 # file), BENCH_UPLOADER (the uploader binary to measure; default
 # bin/uploader, which make bench builds from the working tree), BENCH_KEEP=1
-# (keep the tmpfs folder with the server logs).
+# (keep the tmpfs folder with the server logs), BENCH_WAN (the WAN row's
+# latency each way and bandwidth per connection, default "25ms,5000" (KB/s);
+# off to skip), BENCH_WAN_SIZE (256MiB), BENCH_ONLY=wan (the WAN row alone).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +37,7 @@ command -v aws >/dev/null || { echo "bench: the aws CLI is not on PATH" >&2; exi
 echo "bench: building the bench tools" >&2
 go build -o "$bin/" ./bench/sink ./bench/bareput ./bench/certgen ./bench/runner ./bench/rusage
 # The peers are a module of their own: the main module depends on neither.
-(cd bench/peers && go build -o "$bin/" ./baremanager ./baretransfermanager)
+(cd bench/peers && go build -o "$bin/" ./baremanager ./baretransfermanager ./wanproxy)
 
 # versitygw: the other developer's installer when present, else the same
 # go install into .cache/bin (idempotent).
@@ -91,6 +93,20 @@ done
 (exec 3<>"/dev/tcp/127.0.0.1/$vport") 2>/dev/null || { echo "bench: versitygw did not start:" >&2; cat "$run/versitygw.log" >&2; exit 1; }
 sport=$(cat "$run/sink.port")
 
+# The WAN row: toxiproxy (bench/peers/wanproxy) in front of versitygw.
+wan=${BENCH_WAN:-25ms,5000}
+wanargs=()
+if [ "$wan" != off ]; then
+  "$bin/wanproxy" -upstream "127.0.0.1:$vport" -latency "${wan%%,*}" -rate "${wan##*,}" -port-file "$run/wan.port" \
+    </dev/null >"$run/wanproxy.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [ -s "$run/wan.port" ] && break; sleep 0.1; done
+  [ -s "$run/wan.port" ] || { echo "bench: wanproxy did not start:" >&2; cat "$run/wanproxy.log" >&2; exit 1; }
+  wanargs=(-wan "https://127.0.0.1:$(cat "$run/wan.port")" -wan-size "${BENCH_WAN_SIZE:-256MiB}"
+    -wan-desc "latency ${wan%%,*} each way, ${wan##*,} KB/s per connection each way")
+fi
+[ -n "${BENCH_ONLY:-}" ] && wanargs+=(-only "$BENCH_ONLY")
+
 echo "bench: versitygw v1.8.0 on https://127.0.0.1:$vport ($run/root, tmpfs); sink on https://127.0.0.1:$sport" >&2
 echo "bench: sizes $sizes, kinds $kinds, $rounds round(s), part $part, concurrency $conc, directory set $dirset, files in $data" >&2
 
@@ -100,7 +116,7 @@ echo "bench: measuring $("$uploader" version 2>&1 | head -1)" >&2
 "$bin/runner" run -uploader "$uploader" -bin "$bin" -cert "$run/cert.pem" \
   -vgw "https://127.0.0.1:$vport" -sink "https://127.0.0.1:$sport" -access "$access" -secret "$secret" \
   -data "$data" -work "$run" -sizes "$sizes" -kinds "$kinds" -rounds "$rounds" -dirset "$dirset" \
-  -part-size "$part" -concurrency "$conc" &
+  -part-size "$part" -concurrency "$conc" "${wanargs[@]}" &
 runner=$!
 pids=("$runner" "${pids[@]}")
 wait "$runner"

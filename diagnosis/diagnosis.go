@@ -40,6 +40,10 @@ const (
 	// ListDenied: the listing a set's skip decision reads (ListObjectsV2 of
 	// the target prefix) was denied: s3:ListBucket is missing.
 	ListDenied Code = "list_denied"
+	// EndpointStalled: the connection was made, then moved no byte for
+	// the stall window (the server or the path stopped reading or
+	// answering), as often as the retry window allowed.
+	EndpointStalled Code = "endpoint_stalled"
 )
 
 // Codes lists every code, for documentation and exhaustive tests.
@@ -49,6 +53,7 @@ var Codes = []Code{
 	S3AccessDenied, BucketNotFound, WrongRegion, CredentialsMissing,
 	CredentialsExpired, CredentialsInvalid, ClockSkewed, EndpointUnreachable,
 	TLSUntrusted, ACLNotSupported, KMSDecryptOrS3Denied, ListDenied,
+	EndpointStalled,
 }
 
 // Transient reports whether the cause can pass by itself, so that the same
@@ -58,7 +63,7 @@ var Codes = []Code{
 // engine (whether to stop the upload) and the CLI (exit 4, not 3) both ask
 // here.
 func (c Code) Transient() bool {
-	return c == KMSThrottled || c == EndpointUnreachable
+	return c == KMSThrottled || c == EndpointUnreachable || c == EndpointStalled
 }
 
 // Diagnosis is a failure we can explain: what went wrong, where, for whom,

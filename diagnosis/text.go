@@ -56,7 +56,7 @@ func (d *Diagnosis) Summary() string {
 		b.WriteString(invalidSummary(d))
 	case ClockSkewed:
 		b.WriteString("this machine's clock is too far from the server's")
-	case EndpointUnreachable, TLSUntrusted:
+	case EndpointUnreachable, TLSUntrusted, EndpointStalled:
 		b.WriteString(netSummary(d))
 	case ACLNotSupported:
 		b.WriteString("the bucket has ACLs disabled and the request sets an ACL")
@@ -133,22 +133,27 @@ func netSummary(d *Diagnosis) string {
 	case cause != "":
 	case tls:
 		cause = "certificate not trusted"
+	case d.Code == EndpointStalled:
+		cause = "stalled"
 	default:
 		cause = "no answer"
 	}
-	return networkLine(d.Endpoint, d.Service, tls, cause)
+	return networkLine(d.Endpoint, d.Service, tls, d.Code == EndpointStalled, cause)
 }
 
 // networkLine says in one line why a request got no answer: "cannot reach
 // http://127.0.0.1:1 (S3): connection refused", or "cannot trust the TLS
 // certificate of ...". internal/diagnose says it the same way.
-func networkLine(endpoint, service string, tls bool, cause string) string {
+func networkLine(endpoint, service string, tls, stalled bool, cause string) string {
 	where := orUnknown(endpoint, "the endpoint")
 	if service != "" {
 		where += " (" + service + ")"
 	}
 	if tls {
 		return "cannot trust the TLS certificate of " + where + ": " + cause
+	}
+	if stalled {
+		return "the connection to " + where + " " + cause
 	}
 	return "cannot reach " + where + ": " + cause
 }

@@ -109,13 +109,13 @@ func TestFailUnreachableEndpoint(t *testing.T) {
 		t.Errorf("cp --json: %s", r)
 	}
 
-	r = runCLIEnv(t, stack.Full, env, append([]string{"cp", src, target(key), "--retries", "0", "--no-preflight"}, kms...)...)
+	r = runCLIEnv(t, stack.Full, env, append([]string{"cp", src, target(key), "--retries", "0", "--retry-window", "0", "--no-preflight"}, kms...)...)
 	if r.Code != 4 || !strings.Contains(r.Stderr, "\nuploader: CreateMultipartUpload: "+want+" [endpoint_unreachable]\n") {
 		t.Errorf("cp --no-preflight: want exit 4 and the cause on the summary line: %s", r)
 	}
 	noSDKChain(t, r.Stderr)
 
-	r = runCLIEnv(t, stack.Full, env, append([]string{"cp", src, target(key), "--retries", "0", "--no-preflight", "--debug"}, kms...)...)
+	r = runCLIEnv(t, stack.Full, env, append([]string{"cp", src, target(key), "--retries", "0", "--retry-window", "0", "--no-preflight", "--debug"}, kms...)...)
 	if r.Code != 4 || !strings.Contains(r.Stderr, "debug: error:") || !strings.Contains(r.Stderr, "dial tcp") {
 		t.Errorf("--debug does not show the SDK's chain: %s", r)
 	}

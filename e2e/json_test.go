@@ -120,6 +120,17 @@ var (
 			"attempt": {typ: jInt, required: true, min: ge(2)},
 			"reason":  {typ: jString, required: true, nonEmpty: true},
 		},
+		"network_wait": {
+			"event":       req(jString),
+			"source":      {typ: jString, nonEmpty: true}, // a set's only
+			"operation":   {typ: jString, required: true, nonEmpty: true},
+			"part":        {typ: jInt, required: true, min: ge(0)},
+			"attempt":     {typ: jInt, required: true, min: ge(1)},
+			"reason":      {typ: jString, required: true, nonEmpty: true},
+			"stalled":     req(jBool),
+			"retry_at":    {typ: jString, required: true, nonEmpty: true},
+			"gives_up_at": {typ: jString, required: true, nonEmpty: true},
+		},
 		"result": {
 			"event":              req(jString),
 			"status":             {typ: jString, required: true, enum: []string{"ok", "failed", "interrupted", "skipped", "cancelled"}},

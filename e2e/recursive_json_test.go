@@ -73,6 +73,8 @@ func checkSetSequence(evs eventStream) []string {
 				bad("progress: %d files done of %d", e.int("files_done"), e.int("files_total"))
 			}
 			lastBytes = b
+		case "network_wait":
+			// May come before the file's start (CreateMultipartUpload).
 		case "retry":
 			if _, ok := started[src]; !ok {
 				bad("a set's retry without the source of a started file: %s", e.Line)

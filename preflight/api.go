@@ -7,6 +7,7 @@ package preflight
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -86,6 +87,12 @@ type Options struct {
 	// parts will ("" = the engine's default, CRC64NVME).
 	Checksum   upload.ChecksumAlgorithm
 	NoChecksum bool
+	// StallTimeout: a call whose connection moves no byte for this long
+	// gets no answer (endpoint_stalled) and is not retried; once one call
+	// got no answer the later ones wait at most 1.5 s, so a blackholed
+	// endpoint ends the preflight (INCONCLUSIVE) within about StallTimeout
+	// plus 5 s. 0 = 30 s, as the engine's; negative = no watch.
+	StallTimeout time.Duration
 	// Region is the clients' region; a bucket elsewhere is detected and the
 	// remaining calls are sent to the bucket's region.
 	Region string

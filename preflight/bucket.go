@@ -23,7 +23,7 @@ func (r *run) bucket(ctx context.Context) {
 		return
 	}
 	r.spend()
-	out, err := r.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(r.o.Bucket)})
+	out, err := r.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(r.o.Bucket)}, r.s3Opts()...)
 	if ctx.Err() != nil {
 		return
 	}

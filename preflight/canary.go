@@ -217,7 +217,7 @@ func (r *run) canaryFailure(ctx context.Context, op string, in *s3.CreateMultipa
 	dc.MultipartCreated = op == "UploadPart"
 	dc.Tagging, dc.ACL = in.Tagging != nil, in.ACL != ""
 	d := diagnose.Classify(err, dc)
-	if nd, ok := r.noAnswer(op, err); ok && nd.Code == diagnose.EndpointUnreachable {
+	if nd, ok := r.noAnswer(op, err); ok && nd.Code != diagnose.TLSUntrusted {
 		r.cn.outcome = cnError
 		c = noAnswerCheck(CheckCanary, nd)
 		c.Operation = op

@@ -16,7 +16,7 @@ import (
 // not sessions.
 func (r *run) identity(ctx context.Context) {
 	r.spend()
-	out, err := r.c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := r.c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, r.stsOpts()...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return

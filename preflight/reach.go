@@ -10,8 +10,17 @@ import (
 // the same retries for nothing.
 func (r *run) noAnswer(op string, err error) (*diagnose.Diagnosis, bool) {
 	d := diagnose.Classify(err, diagnose.Context{Operation: op})
-	if d == nil || (d.Code != diagnose.EndpointUnreachable && d.Code != diagnose.TLSUntrusted) {
+	if d == nil || (d.Code != diagnose.EndpointUnreachable && d.Code != diagnose.TLSUntrusted && d.Code != diagnose.EndpointStalled) {
 		return nil, false
+	}
+	r.netFailed.Store(true)
+	if d.Endpoint != "" {
+		r.mu.Lock()
+		if r.deadEndpoints == nil {
+			r.deadEndpoints = map[string]bool{}
+		}
+		r.deadEndpoints[d.Endpoint] = true
+		r.mu.Unlock()
 	}
 	if d.Service != "" && r.down[d.Service] == nil {
 		r.down[d.Service] = d

@@ -3,6 +3,8 @@ package preflight
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -27,6 +29,12 @@ type run struct {
 	partition  string
 	noCreds    bool   // no request can succeed: skip the rest
 	noCredsWhy string // the SKIP detail that says so
+
+	// netFailed: a call got no answer; later calls wait less for one,
+	// and less still at an endpoint in deadEndpoints (scheme://host).
+	netFailed     atomic.Bool
+	mu            sync.Mutex
+	deadEndpoints map[string]bool
 
 	// down holds, by service ("S3", "KMS", "STS"), the diagnosis of a call
 	// that got no answer (unreachable, untrusted certificate): later calls
@@ -153,20 +161,20 @@ const budgetSkip = "not checked: the preflight's request budget (12) is used up"
 // from the client's.
 func (r *run) s3Opts() []func(*s3.Options) {
 	if r.override == "" {
-		return nil
+		return []func(*s3.Options){r.s3Net}
 	}
 	reg := r.override
-	return []func(*s3.Options){func(o *s3.Options) { o.Region = reg }}
+	return []func(*s3.Options){r.s3Net, func(o *s3.Options) { o.Region = reg }}
 }
 
 // kmsOpts does the same for KMS: S3 uses a key in the bucket's region, so
 // that is where the round trip must go.
 func (r *run) kmsOpts() []func(*kms.Options) {
 	if r.override == "" {
-		return nil
+		return []func(*kms.Options){r.kmsNet}
 	}
 	reg := r.override
-	return []func(*kms.Options){func(o *kms.Options) { o.Region = reg }}
+	return []func(*kms.Options){r.kmsNet, func(o *kms.Options) { o.Region = reg }}
 }
 
 // objectARN and bucketARN are what S3 puts in the encryption context.

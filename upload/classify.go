@@ -67,7 +67,3 @@ func Classify(err error) Class {
 	}
 	return Other
 }
-
-// ListDenied is the diagnosis of a denied listing of the target prefix
-// (s3:ListBucket missing), which a set that skips existing objects reads.
-const ListDenied = diagnose.ListDenied

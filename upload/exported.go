@@ -51,6 +51,8 @@ const (
 	TLSUntrusted              = diagnosis.TLSUntrusted
 	ACLNotSupported           = diagnosis.ACLNotSupported
 	KMSDecryptOrS3Denied      = diagnosis.KMSDecryptOrS3Denied
+	EndpointStalled           = diagnosis.EndpointStalled
+	ListDenied                = diagnosis.ListDenied
 )
 
 // Journals is a folder of resume journals (Options.Journals), from

@@ -107,9 +107,19 @@ func (g stopGuard) IsErrorRetryable(err error) bool {
 	if f.stopping.Load() {
 		return false
 	}
-	if d := diagnose.Classify(err, g.s.diagContext(g.op, g.part)); d != nil && !d.Transient() {
+	if d := diagnose.Classify(err, g.s.diagContext(g.op, g.part)); d != nil && !d.Transient() && !sdkCorrects(err, d) {
 		f.stop(g.s, err, g.op, g.part)
 		return false
 	}
 	return g.RetryerV2.IsErrorRetryable(err)
+}
+
+// sdkCorrects reports a failure the SDK fixes itself on the next attempt:
+// a clock skew it measured from the server's Date header (it wraps the
+// error as retryable and signs the retry with the corrected time). Now
+// that every call of an upload carries guardRetries, CreateMultipartUpload
+// included, such a retry must go through.
+func sdkCorrects(err error, d *diagnose.Diagnosis) bool {
+	var r interface{ RetryableError() bool }
+	return d.Code == diagnose.ClockSkewed && errors.As(err, &r) && r.RetryableError()
 }

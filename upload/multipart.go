@@ -84,7 +84,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.uploadID != "" {
 		return nil, nil // adopted
 	}
-	out, err := s.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload())
+	out, err := s.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.netOptions("CreateMultipartUpload", 0)...)
 	if err != nil {
 		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
 	}
@@ -255,7 +255,7 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 	if expected, err = s.parts.objectChecksum(s.req.alg); err != nil {
 		return res, "", "", err
 	}
-	out, err := s.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size))
+	out, err := s.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size), s.netOptions("CompleteMultipartUpload", 0)...)
 	if err != nil {
 		return res, "", "", s.explain(ctx, "CompleteMultipartUpload", 0, err)
 	}
@@ -270,7 +270,10 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 // concurrency, no retry once the upload is stopping, and no SDK checksum
 // when none is sent.
 func (s *session) requestOptions(t *sendTracker, op string, part int32) []func(*s3.Options) {
-	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe, s.guardRetries(op, part)}
+	// The stall watcher goes on last, outermost: the bandwidth limit's
+	// waits inside it are held, not taken for silence.
+	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe}
+	opts = append(opts, s.netOptions(op, part)...)
 	if s.req.alg == "" {
 		opts = append(opts, noSDKChecksum)
 	}

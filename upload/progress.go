@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploader-dev/uploader/internal/netpolicy"
 	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
@@ -107,7 +108,10 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	if n > 0 {
 		b.pos += int64(n)
 		b.t.advance(b.pos)
-		if werr := b.t.rate.Wait(b.ctx, n); werr != nil && err == nil {
+		release := netpolicy.Hold(b.ctx) // our own wait is not a stall
+		werr := b.t.rate.Wait(b.ctx, n)
+		release()
+		if werr != nil && err == nil {
 			err = werr
 		}
 	}

@@ -47,7 +47,7 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 		ok, why = false, "a new upload was asked for"
 	}
 	if !ok {
-		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID)
+		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID, abortOptions(s.opts)...)
 		if aerr != nil && diagnose.ErrorCode(aerr) != "NoSuchUpload" {
 			s.note("the interrupted upload %s no longer matches (%s) and could not be aborted: %v", rec.UploadID, why, aerr)
 		} else {
@@ -70,7 +70,7 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 	if diagnose.IsAccessDenied(err) {
 		// Without s3:ListMultipartUploadParts the parts cannot be checked,
 		// and unchecked parts are never trusted: start over.
-		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID)
+		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID, abortOptions(s.opts)...)
 		s.note("cannot check the interrupted upload %s (ListParts denied: it needs s3:ListMultipartUploadParts); %s, starting over", rec.UploadID, abortedOrNot(aerr))
 		return nil, s.jr.Remove()
 	}
@@ -130,7 +130,7 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 	out := map[int32]*types.Part{}
 	in := &s3.ListPartsInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), UploadId: aws.String(uploadID)}
 	for {
-		page, err := s.client.ListParts(ctx, in)
+		page, err := s.client.ListParts(ctx, in, s.netOptions("ListParts", 0)...)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +151,7 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 // server, an object with the right size and part count written after the
 // upload began is taken as ours, and said to be unverified.
 func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Result, error) {
-	head, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled})
+	head, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled}, s.netOptions("HeadObject", 0)...)
 	if err != nil {
 		if diagnose.HTTPStatus(err) == 404 {
 			return nil, nil

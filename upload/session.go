@@ -113,7 +113,7 @@ func (s *session) refuseExisting(ctx context.Context) error {
 	if !s.in.NoOverwrite {
 		return nil
 	}
-	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key})
+	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
 	if err != nil {
 		return nil // 404: go on; any other answer: S3 checks at Complete
 	}
@@ -151,7 +151,7 @@ func (s *session) fail(ctx context.Context, err error) (Result, error) {
 		uerr.Kept = true
 		return s.result(), uerr
 	}
-	uerr.AbortErr = abort(ctx, s.client, s.in.Bucket, s.in.Key, s.uploadID)
+	uerr.AbortErr = abort(ctx, s.client, s.in.Bucket, s.in.Key, s.uploadID, abortOptions(s.opts)...)
 	uerr.Aborted = uerr.AbortErr == nil
 	if uerr.Aborted && s.jr != nil {
 		_ = s.jr.Remove() // the journal's upload is gone

@@ -66,6 +66,20 @@ type Options struct {
 	// MaxBandwidth limits the bytes per second sent, over all parts of
 	// every Upload of the Uploader; 0 = unlimited.
 	MaxBandwidth int64
+	// StallTimeout: an attempt whose connection moves no byte (either way)
+	// for this long is cancelled and sent again on a new connection; it
+	// also bounds the wait for a response's headers. It measures silence,
+	// not total time, so part size and MaxBandwidth do not matter.
+	// 0 = DefaultStallTimeout (30 s); negative = no watch.
+	StallTimeout time.Duration
+	// RetryWindow: a request that gets no answer (refused, reset, stalled,
+	// timed out) is retried with exponential backoff and jitter until this
+	// long after its first such failure, however many attempts that takes;
+	// then the upload fails (a file upload with Journals is kept).
+	// Failures with an answer (5xx, SlowDown) keep the client retryer's
+	// attempts. 0 = DefaultRetryWindow (5 min); negative = off: network
+	// failures then count against the retryer's attempts like the others.
+	RetryWindow time.Duration
 }
 
 // Input is one object to upload.
@@ -236,12 +250,12 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 }
 
 // abort removes a multipart upload's parts even when ctx is cancelled.
-func abort(ctx context.Context, client Client, bucket, key, uploadID string) error {
+func abort(ctx context.Context, client Client, bucket, key, uploadID string, optFns ...func(*s3.Options)) error {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
 	_, err := client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
 		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
-	})
+	}, optFns...)
 	if err != nil {
 		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
 	}

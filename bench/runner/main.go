@@ -107,6 +107,10 @@ type config struct {
 	// measured client is pinned to (taskset; "" = not pinned).
 	million bool
 	pin     string
+	// The WAN row (wan.go): versitygw through wanproxy at wan ("" = no
+	// row), on a file of wanSize; wanDesc says what the proxy does.
+	wan, wanSize, wanDesc string
+	only                  string // "wan": the WAN row alone
 }
 
 // splitList reads "1G,8G", "1G 8G" or "1G, 8G".
@@ -115,7 +119,7 @@ func splitList(s string) []string {
 }
 
 func parseFlags(args []string) config {
-	c := config{rounds: 3, partSize: "16MiB", concurrency: 10, sizes: []string{"1G", "8G"}, kinds: allKinds, dirSet: defaultDirSet}
+	c := config{rounds: 3, partSize: "16MiB", concurrency: 10, sizes: []string{"1G", "8G"}, kinds: allKinds, dirSet: defaultDirSet, wanSize: "256MiB"}
 	get := func(i *int) string {
 		*i++
 		if *i >= len(args) {
@@ -180,6 +184,17 @@ func parseFlags(args []string) config {
 			c.million = get(&i) == "1"
 		case "-pin":
 			c.pin = get(&i)
+		case "-wan":
+			c.wan = get(&i)
+		case "-wan-size":
+			c.wanSize = get(&i)
+		case "-wan-desc":
+			c.wanDesc = get(&i)
+		case "-only":
+			c.only = get(&i)
+			if c.only != "wan" && c.only != "" {
+				log.Fatalf("-only: %q (wan)", c.only)
+			}
 		default:
 			log.Fatalf("unknown flag %q", args[i])
 		}
@@ -342,6 +357,27 @@ s3 =
 	}
 	fmt.Fprintln(w)
 
+	var twan []targetResult
+	if c.wan != "" {
+		wanUp := tool{"uploader cp", "versitygw", func(file, key string) (*exec.Cmd, func(), error) {
+			return simple(c.uploader, up(c.wan, file, "s3://bench/"+key)...), nop, nil
+		}}
+		t, err := b.wanRow(w, wanUp, tool{"bare manager.Uploader", "versitygw", peer("baremanager", c.wan)})
+		if err != nil {
+			return err
+		}
+		twan = append(twan, t)
+	}
+	if c.only == "wan" {
+		if c.wan == "" {
+			return fmt.Errorf("-only wan without -wan")
+		}
+		if path := os.Getenv("BENCH_REPORT"); path != "" {
+			return os.WriteFile(path, report.Bytes(), 0o644)
+		}
+		return nil
+	}
+
 	// Start-up: every tool on a 0-byte file. Below 8 GiB the targets of
 	// issue 10 compare uploads net of it.
 	empty := filepath.Join(c.dataDir, "empty.bin")
@@ -412,7 +448,11 @@ s3 =
 	printTargets(w, t10)
 	fmt.Fprintf(w, "\n### Targets (issue 11: directory uploads)\n\n| target | measured | result |\n|---|---|---|\n")
 	printTargets(w, t11)
-	all := append(append(append([]targetResult{}, t7...), t10...), t11...)
+	if len(twan) > 0 {
+		fmt.Fprintf(w, "\n### Targets (issue 16: a WAN)\n\n| target | measured | result |\n|---|---|---|\n")
+		printTargets(w, twan)
+	}
+	all := append(append(append(append([]targetResult{}, t7...), t10...), t11...), twan...)
 	counts := map[string]int{}
 	for _, t := range all {
 		counts[t.verdict]++

@@ -25,7 +25,9 @@ func flagSentence(code diagnose.Code) string {
 	case diagnose.TLSUntrusted:
 		return "(uploader: the endpoint is --endpoint-url, a CA bundle --ca-bundle FILE.)"
 	case diagnose.EndpointUnreachable:
-		return "(uploader: the S3 endpoint is --endpoint-url.)"
+		return "(uploader: the S3 endpoint is --endpoint-url; --retry-window sets how long an outage is waited out.)"
+	case diagnose.EndpointStalled:
+		return "(uploader: --stall-timeout and --retry-window set how long a silence, and an outage, are waited out.)"
 	case diagnose.ACLNotSupported:
 		return "(uploader: the ACL is --acl; drop it, or use --acl bucket-owner-full-control.)"
 	case diagnose.WrongRegion:

@@ -135,6 +135,7 @@ func (o *cpOptions) transferOptions(cmd *cobra.Command, g *globalOptions) (uploa
 		Concurrency: upload.DefaultConcurrency, MaxBandwidth: set.MaxBandwidth,
 		AbortOnFailure: o.abortOnFailure,
 	}
+	g.net.applyUpload(&opts)
 	if opts.PartSize != 0 { // the aws CLI clamps a configured chunk size to S3's range
 		opts.PartSize = min(max(opts.PartSize, upload.MinPartSize), upload.MaxPartSize)
 	}

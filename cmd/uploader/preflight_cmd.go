@@ -183,6 +183,7 @@ func runPreflight(ctx context.Context, g *globalOptions, cfg aws.Config, o prefl
 	if o.Region == "" {
 		o.Region = cfg.Region
 	}
+	g.net.applyPreflight(&o)
 	c := preflight.Clients{
 		S3:  awsconfig.S3(cfg, g.endpointURL),
 		KMS: awsconfig.KMS(cfg),

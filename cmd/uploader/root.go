@@ -23,6 +23,7 @@ type globalOptions struct {
 	caBundle    string
 	debug       bool
 	quiet       bool
+	net         networkOptions
 
 	stdout io.Writer
 	stderr io.Writer
@@ -36,6 +37,7 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&g.caBundle, "ca-bundle", "", "PEM file of CA certificates to trust for TLS")
 	f.BoolVar(&g.debug, "debug", false, "log every HTTP request and response line to stderr (credentials, signatures and KMS plaintext redacted)")
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
+	g.net.addFlags(cmd)
 }
 
 // awsConfig loads the SDK configuration for these flags; retryMaxAttempts
@@ -48,6 +50,9 @@ func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts, conns i
 		CABundle:         g.caBundle,
 		RetryMaxAttempts: retryMaxAttempts,
 		MaxConnsPerHost:  conns,
+		// The engine and preflight watch each call, and say "stalled";
+		// this bounds the rest, later so that it never fires first.
+		ResponseHeaderTimeout: 2 * g.net.stallTimeout,
 	}
 	cfg, err := awsconfig.Load(ctx, o)
 	if err == nil && g.debug {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -33,6 +34,10 @@ type Options struct {
 	// MaxConnsPerHost is the number of connections kept open for reuse; at
 	// least the parts in flight, so no part pays for a new TLS handshake.
 	MaxConnsPerHost int
+	// ResponseHeaderTimeout bounds the wait for a response's headers once
+	// a request is sent, for every call of the clients (the engine and
+	// preflight also watch each call for stalls); 0 = no bound.
+	ResponseHeaderTimeout time.Duration
 }
 
 // Load resolves the configuration. Errors name the setting that is wrong.
@@ -52,7 +57,7 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		defer f.Close()
 		opts = append(opts, config.WithCustomCABundle(f))
 	}
-	opts = append(opts, config.WithRetryer(newRetryer(o.RetryMaxAttempts)), config.WithHTTPClient(httpClient(o.MaxConnsPerHost)))
+	opts = append(opts, config.WithRetryer(newRetryer(o.RetryMaxAttempts)), config.WithHTTPClient(httpClient(o.MaxConnsPerHost, o.ResponseHeaderTimeout)))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
@@ -69,10 +74,13 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 // speaking HTTP/1.1 only: S3 does, and an S3-compatible server or proxy
 // offering HTTP/2 would multiplex every part over one connection, which
 // measured 1.5-2x slower (bench/README.md).
-func httpClient(conns int) *awshttp.BuildableClient {
+func httpClient(conns int, headerTimeout time.Duration) *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.ForceAttemptHTTP2 = false
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		if headerTimeout > 0 {
+			tr.ResponseHeaderTimeout = headerTimeout
+		}
 		if conns > tr.MaxIdleConnsPerHost {
 			tr.MaxIdleConnsPerHost = conns
 		}

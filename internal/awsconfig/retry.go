@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
@@ -25,6 +26,12 @@ func newRetryer(maxAttempts int) func() aws.Retryer {
 			if maxAttempts > 0 {
 				o.MaxAttempts = maxAttempts
 			}
+			// No shared retry bucket: with it, one blip on ten parallel
+			// parts empties the 500 tokens (5 to 14 per retry) and every
+			// part fails with "retry quota exceeded". The engine and
+			// preflight replace this retryer per operation anyway
+			// (internal/netpolicy); this covers the CLI's other calls.
+			o.RateLimiter = ratelimit.None
 		})
 		return retryAfter{RetryerV2: std}
 	}

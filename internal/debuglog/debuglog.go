@@ -4,6 +4,9 @@
 package debuglog
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -56,8 +59,14 @@ func (c *client) Do(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.Do(req)
 	d := time.Since(start).Round(time.Millisecond)
 	if err != nil {
+		logged := err
+		// A request cancelled by a watcher above (the stall watcher cancels
+		// with a cause that says "stalled"): say why, not just "canceled".
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(err, cause) {
+			logged = fmt.Errorf("%w (cancelled: %v)", err, cause)
+		}
 		c.l.LogAttrs(ctx, slog.LevelDebug, MsgError, slog.Uint64("seq", n), slog.String("method", req.Method),
-			slog.Duration("duration", d), slog.String("error", redactError(err)))
+			slog.Duration("duration", d), slog.String("error", redactError(logged)))
 		return resp, err
 	}
 	c.l.LogAttrs(ctx, slog.LevelDebug, MsgResponse, slog.Uint64("seq", n), slog.String("proto", resp.Proto),

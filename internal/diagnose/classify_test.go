@@ -203,6 +203,7 @@ func TestEveryCodeCovered(t *testing.T) {
 		{s3Err("PutObject", 403, "SignatureDoesNotMatch", ""), Context{}},
 		{s3Err("PutObject", 403, "RequestTimeTooSkewed", ""), Context{}},
 		{refused("S3", "PutObject", "http://127.0.0.1:1/b/k"), Context{}},
+		{sendFailed("S3", "UploadPart", "http://127.0.0.1:1/b/k", testStall{}), Context{}},
 		{untrusted("S3", "PutObject", "https://s3.example.com/b/k"), Context{}},
 		{s3Err("PutObject", 400, "AccessControlListNotSupported", "The bucket does not allow ACLs"), Context{}},
 		{s3Err("ListObjectsV2", 403, "AccessDenied", "Access Denied"), Context{Bucket: "b"}},

@@ -33,6 +33,7 @@ const (
 	ACLNotSupported           = diagnosis.ACLNotSupported
 	KMSDecryptOrS3Denied      = diagnosis.KMSDecryptOrS3Denied
 	ListDenied                = diagnosis.ListDenied
+	EndpointStalled           = diagnosis.EndpointStalled
 )
 
 // Codes lists every code, for documentation and exhaustive tests.

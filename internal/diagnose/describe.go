@@ -73,7 +73,9 @@ func describeOperation(oe *smithy.OperationError) string {
 
 func attemptsNote(err error, requestID string) string {
 	var parts []string
-	if n := attempts(err); n > 1 {
+	if n, window := attempts(err); n > 1 && window > 0 {
+		parts = append(parts, fmt.Sprintf("%d attempts over the %s retry window", n, window))
+	} else if n > 1 {
 		parts = append(parts, fmt.Sprintf("%d attempts", n))
 	}
 	if requestID != "" {

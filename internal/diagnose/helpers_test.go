@@ -85,3 +85,16 @@ func untrusted(service, op, u string) error {
 }
 
 var smithyOpCanceled = smithy.OperationError{ServiceID: "S3", OperationName: "UploadPart", Err: &smithy.CanceledError{Err: context.Canceled}}
+
+// testStall behaves as internal/netpolicy's StallError (which imports
+// this package, so the tests cannot).
+type testStall struct{ connect bool }
+
+func (e testStall) Error() string {
+	if e.connect {
+		return "no connection within 2s"
+	}
+	return "the connection to http://127.0.0.1:1 stalled: no byte moved for 2s while sending the request"
+}
+func (e testStall) Stalled() bool { return !e.connect }
+func (e testStall) Timeout() bool { return true }

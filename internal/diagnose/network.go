@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
@@ -21,6 +22,23 @@ type netFailure struct {
 	cause    string // "connection refused", "no such host example.invalid", ...
 	tls      bool   // the certificate, not the network
 	tlsKind  tlsKind
+	// stalled: a connection was made, then moved no byte for the stall
+	// window (told apart from an endpoint never reached).
+	stalled bool
+}
+
+// stallError is internal/netpolicy's StallError, matched by behaviour
+// (netpolicy imports this package).
+type stallError interface {
+	error
+	Stalled() bool
+}
+
+// windowError is internal/netpolicy's WindowError: the network failed
+// for the whole retry window.
+type windowError interface {
+	error
+	WindowAttempts() (int, time.Duration)
 }
 
 type tlsKind int
@@ -38,6 +56,11 @@ const (
 // failed".
 func networkFailure(err error) (netFailure, bool) {
 	nf := netFailure{endpoint: endpointOf(err)}
+	var se stallError
+	if errors.As(err, &se) {
+		nf.stalled, nf.cause = se.Stalled(), stallCause(se)
+		return nf, true
+	}
 	if kind, why, ok := certificateFailure(err); ok {
 		nf.tls, nf.tlsKind, nf.cause = true, kind, why
 		return nf, true
@@ -56,6 +79,13 @@ func networkFailure(err error) (netFailure, bool) {
 	}
 	var op *net.OpError
 	if !errors.As(err, &op) || op.Op != "dial" {
+		// After a whole retry window of resets the endpoint is as good as
+		// unreachable: say so, with the last cause.
+		var we windowError
+		if errors.As(err, &we) {
+			nf.cause = lastCause(err)
+			return nf, true
+		}
 		return netFailure{}, false
 	}
 	switch {
@@ -113,13 +143,39 @@ func endpointOf(err error) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// attempts is how many times the SDK sent the request, 0 if it did not say.
-func attempts(err error) int {
+// stallCause is the stall without the endpoint, which the line names:
+// "no byte moved for 30s while sending the request".
+func stallCause(se stallError) string {
+	msg := se.Error()
+	if i := strings.Index(msg, " stalled: "); i >= 0 {
+		return "stalled: " + msg[i+len(" stalled: "):]
+	}
+	return msg
+}
+
+// lastCause is the innermost error's text, e.g. "connection reset by peer".
+func lastCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}
+
+// attempts is how many times the SDK sent the request, 0 if it did not
+// say, and the retry window that ran out (0 if none did).
+func attempts(err error) (int, time.Duration) {
+	var we windowError
+	if errors.As(err, &we) {
+		return we.WindowAttempts()
+	}
 	var ma *retry.MaxAttemptsError
 	if errors.As(err, &ma) {
-		return ma.Attempt
+		return ma.Attempt, 0
 	}
-	return 0
+	return 0, 0
 }
 
 // line is the one-line cause (diagnosis says it the same way): "cannot reach
@@ -132,6 +188,9 @@ func (nf netFailure) line(service string) string {
 	if nf.tls {
 		return "cannot trust the TLS certificate of " + where + ": " + nf.cause
 	}
+	if nf.stalled {
+		return "the connection to " + where + " " + nf.cause
+	}
 	return "cannot reach " + where + ": " + nf.cause
 }
 
@@ -139,11 +198,25 @@ func explainUnreachable(d *Diagnosis, f facts, nf netFailure) bool {
 	d.Code = EndpointUnreachable
 	d.Endpoint, d.Service, d.Cause = nf.endpoint, f.service, nf.cause
 	tries := ""
-	if n := attempts(d.Err); n > 1 {
+	n, window := attempts(d.Err)
+	switch {
+	case n > 1 && window > 0:
+		tries = fmt.Sprintf(" (%d attempts over the %s retry window)", n, window)
+	case n > 1:
 		tries = fmt.Sprintf(" (%d attempts)", n)
 	}
 	d.What = fmt.Sprintf("%s got no answer: %s%s.", where(d), nf.line(f.service), tries)
 	switch {
+	case nf.stalled:
+		d.Code = EndpointStalled
+		d.What = fmt.Sprintf("%s was cut off: %s%s.", where(d), nf.line(f.service), tries)
+		d.Why = "The connection was made, then stopped moving: the server or something in between (a proxy, a firewall, a saturated or failing link) stopped reading or answering. Each stalled request was cancelled and sent again on a new connection, until the retry window closed."
+		d.Why += " Nothing was proved or refused: this is not a permission problem."
+		d.Remedy = "Check the network path to the endpoint (proxies, VPN, firewall, link quality); a kept upload resumes. The stall timeout and the retry window (upload.Options.StallTimeout, RetryWindow) set how long a silence, and an outage, are waited out."
+		d.Rerun = true
+		return true
+	case strings.HasPrefix(nf.cause, "no connection within"):
+		d.Why = "No connection could be made to the endpoint within the stall window: a firewall that drops packets, a proxy (HTTPS_PROXY, NO_PROXY), or a network that is down."
 	case strings.HasPrefix(nf.cause, "no such host"):
 		d.Why = "The endpoint's host name does not resolve: a typo in the endpoint URL or the region, or a name only a VPN or another network knows."
 	case strings.Contains(nf.cause, "refused"):

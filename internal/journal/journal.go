@@ -54,7 +54,7 @@ func (j *Journal) Load() (*Record, error) {
 		return nil, ErrClosed
 	}
 	j.closeFile()
-	data, err := os.ReadFile(j.path)
+	data, err := readFile(j.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -70,7 +70,7 @@ func (j *Journal) Load() (*Record, error) {
 		ce.UploadID = salvageUploadID(data, j.id)
 		return nil, ce
 	}
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := openFile(j.path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -166,7 +166,7 @@ func (j *Journal) Begin(r Record) error {
 	if err := syncDir(j.dir); err != nil {
 		return fmt.Errorf("journal: writing %s: %w", j.path, err)
 	}
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := openFile(j.path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}

@@ -27,7 +27,10 @@ func (s *Store) Lock(id Identity) (*Journal, error) {
 	// see. Hence: lock, then check that the path still names what we
 	// locked, else start over.
 	for range 10 {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := openFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if IsUnsafe(err) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, fmt.Errorf("journal: lock: %w", err)
 		}
@@ -58,7 +61,7 @@ func samePath(f *os.File, path string) bool {
 	if err != nil {
 		return false
 	}
-	b, err := os.Stat(path)
+	b, err := os.Lstat(path) // the name itself, never a link's target
 	return err == nil && os.SameFile(a, b)
 }
 

@@ -37,8 +37,9 @@ type Store struct {
 }
 
 // Open returns the store in dir, creating dir (and missing parents) with
-// mode 0700. An existing folder keeps its mode: it may be one the user chose
-// and shares; the journals themselves are always 0600.
+// mode 0700. An existing folder keeps its mode, but one that other users
+// can write (or that another user owns) is refused (safe_unix.go); the
+// journals themselves are always 0600, and never opened through a link.
 func Open(dir string) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -46,6 +47,9 @@ func Open(dir string) (*Store, error) {
 	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("journal: state folder: %w", err)
+	}
+	if err := unsafeDir(abs); err != nil {
+		return nil, err
 	}
 	return &Store{dir: abs}, nil
 }
@@ -80,7 +84,7 @@ func (s *Store) List() ([]Record, []error) {
 			continue
 		}
 		path := filepath.Join(s.dir, name)
-		data, err := os.ReadFile(path)
+		data, err := readFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // removed since ReadDir: the upload finished
 		}

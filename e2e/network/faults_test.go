@@ -1,0 +1,192 @@
+package network
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+)
+
+// A third of the connections stall mid-body (the server side stops
+// reading, the connection stays open): each stalled part is cancelled
+// after the 2 s stall timeout and sent again on a new connection. Before,
+// such an upload hung until Ctrl-C.
+func TestStalledConnectionsMidBody(t *testing.T) {
+	resetProxy(t)
+	slowLink(t)
+	src, sum := makeFile(t, 64<<20)
+	k := key(t)
+	stalls := make(chan struct{}, 100)
+	p := start(t, t.TempDir(), func(line string) {
+		if strings.Contains(line, `"event":"network_wait"`) && strings.Contains(line, `"stalled":true`) {
+			stalls <- struct{}{}
+		}
+	}, cpArgs(src, k, "--json", "--no-preflight")...)
+	// A 60 s latency holds each chunk that long: the proxy stops reading
+	// from the client mid-body, the connection stays open. The toxicity is
+	// rolled per connection (those in flight and the new ones) each time
+	// the toxic is added: it is added again until a stall was seen, at
+	// most 5 times, then left for 3 s more and removed.
+	time.Sleep(1500 * time.Millisecond)
+	for try := 0; try < 5; try++ {
+		addToxic(t, "stall", "latency", "upstream", 0.33, toxiclient.Attributes{"latency": 60000})
+		select {
+		case <-stalls:
+			try = 5
+			time.Sleep(3 * time.Second)
+		case <-time.After(3 * time.Second):
+		case <-p.done:
+			try = 5
+		}
+		removeToxic(t, "stall")
+	}
+	r := p.wait(t)
+	if r.Code != 0 {
+		t.Fatalf("want exit 0: %s", r)
+	}
+	if got := objectSHA256(t, k); got != sum {
+		t.Fatalf("stored object differs from the source: %s", r)
+	}
+	waits := networkWaits(t, r.Stdout)
+	stalled := 0
+	for _, w := range waits {
+		if w["stalled"] == true {
+			stalled++
+		}
+	}
+	if stalled == 0 {
+		t.Errorf("no stalled network_wait event: %s", r)
+	}
+	t.Logf("%d network waits (%d stalled) in %s", len(waits), stalled, r.Took)
+}
+
+// An outage (every connection refused or dropped) of 5 s, within the 10 s
+// retry window: the upload waits, says so, and completes exact. Before, it
+// failed within 0.3 s.
+func TestOutageShorterThanWindow(t *testing.T) {
+	resetProxy(t)
+	slowLink(t)
+	src, sum := makeFile(t, 48<<20)
+	k := key(t)
+	after(t, 2*time.Second, func() {
+		disable(t)
+		time.Sleep(5 * time.Second)
+		enable(t)
+	})
+	r := run(t, t.TempDir(), cpArgs(src, k, "--json")...)
+	if r.Code != 0 {
+		t.Fatalf("want exit 0: %s", r)
+	}
+	if got := objectSHA256(t, k); got != sum {
+		t.Fatalf("stored object differs from the source: %s", r)
+	}
+	if len(networkWaits(t, r.Stdout)) == 0 {
+		t.Errorf("no network_wait event: %s", r)
+	}
+}
+
+// An outage longer than the window: exit 4 once the window has passed,
+// the upload kept; the rerun resumes it and stores the exact object.
+func TestOutageLongerThanWindow(t *testing.T) {
+	resetProxy(t)
+	slowLink(t)
+	src, sum := makeFile(t, 48<<20)
+	k := key(t)
+	state := t.TempDir()
+	downAt := make(chan time.Time, 1)
+	after(t, 2*time.Second, func() {
+		downAt <- time.Now()
+		disable(t)
+	})
+	r := run(t, state, cpArgs(src, k, "--retry-window", "5s")...)
+	enable(t)
+	down := <-downAt
+	if r.Code != 4 || !strings.Contains(r.Stderr, "retry window") {
+		t.Fatalf("want exit 4 naming the retry window: %s", r)
+	}
+	if took := time.Since(down); took > 20*time.Second {
+		t.Errorf("gave up %s after the outage began, want about the 5 s window", took)
+	}
+	if ids := uploadsFor(t, k); len(ids) != 1 {
+		t.Fatalf("want the upload kept, S3 holds %v: %s", ids, r)
+	}
+	r = run(t, state, cpArgs(src, k)...)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "resum") {
+		t.Fatalf("rerun: want exit 0 resuming: %s", r)
+	}
+	if got := objectSHA256(t, k); got != sum {
+		t.Fatal("stored object differs from the source")
+	}
+}
+
+// Preflight against a blackhole (connections accepted, nothing ever
+// answered): INCONCLUSIVE, exit 5, within the stall timeout plus 5 s.
+// Before, it hung until killed.
+func TestPreflightBlackhole(t *testing.T) {
+	resetProxy(t)
+	addToxic(t, "hole", "timeout", "downstream", 1, toxiclient.Attributes{"timeout": 0})
+	r := run(t, t.TempDir(), netFlags([]string{"preflight", "s3://" + stack.Bucket + "/" + key(t), "--size", "100MiB",
+		"--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--stall-timeout", stallTimeout})...)
+	if r.Code != 5 || !strings.Contains(r.Stdout+r.Stderr, "stalled") {
+		t.Fatalf("want exit 5 saying the endpoint stalled: %s", r)
+	}
+	if r.Took > 7*time.Second+500*time.Millisecond {
+		t.Errorf("took %s, want within the 2 s stall timeout plus 5 s", r.Took)
+	}
+	t.Logf("preflight: %s", r)
+}
+
+// A reset storm: for 3 s nine connections in ten are reset 200 ms in.
+// Every part is sent again, riding the storm out within the retry window,
+// and the object is exact. Before, five quick attempts (about 0.75 s of
+// backoff) ran out inside the storm: exit 4.
+func TestResetStorm(t *testing.T) {
+	resetProxy(t)
+	slowLink(t)
+	src, sum := makeFile(t, 48<<20)
+	k := key(t)
+	after(t, 2*time.Second, func() {
+		addToxic(t, "reset", "reset_peer", "upstream", 0.9, toxiclient.Attributes{"timeout": 200})
+		time.Sleep(3 * time.Second)
+		removeToxic(t, "reset")
+	})
+	r := run(t, t.TempDir(), cpArgs(src, k)...)
+	if r.Code != 0 {
+		t.Fatalf("want exit 0: %s", r)
+	}
+	if got := objectSHA256(t, k); got != sum {
+		t.Fatal("stored object differs from the source")
+	}
+}
+
+// networkWaits returns the network_wait events of a --json run, checked
+// against docs/json-events.md's fields.
+func networkWaits(t *testing.T, stdout string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		if m["event"] != "network_wait" {
+			continue
+		}
+		for _, f := range []string{"operation", "part", "attempt", "reason", "stalled", "retry_at", "gives_up_at"} {
+			if _, ok := m[f]; !ok {
+				t.Errorf("network_wait without %s: %s", f, line)
+			}
+		}
+		for _, f := range []string{"retry_at", "gives_up_at"} {
+			if s, _ := m[f].(string); s != "" {
+				if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+					t.Errorf("%s %q is not RFC 3339", f, s)
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
