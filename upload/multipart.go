@@ -182,6 +182,8 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 		sum = c
 	}
 	t := &sendTracker{limit: p.size, listener: s.opts.Listener, rate: s.u.rate, part: p.n}
+	s.u.flight.begin(t)
+	defer s.u.flight.end(t)
 	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
 	opts := s.requestOptions(t, "UploadPart", p.n)
 	if trailer != nil {

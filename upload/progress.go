@@ -27,7 +27,8 @@ type sendTracker struct {
 	reported int64 // high-water mark across attempts
 	listener Listener
 	rate     *ratelimit.Limiter
-	part     int32 // 0 for PutObject
+	part     int32   // 0 for PutObject
+	flight   *flight // the Uploader's count of bytes on the wire, while begun
 
 	attempts int
 	lastFail string // why the previous attempt failed
@@ -63,6 +64,9 @@ func (t *sendTracker) advance(pos int64) {
 	delta := pos - t.reported
 	if delta > 0 {
 		t.reported = pos
+		if t.flight != nil {
+			t.flight.left.Add(-delta)
+		}
 	}
 	t.mu.Unlock()
 	if delta > 0 {

@@ -181,6 +181,7 @@ type Uploader struct {
 	buffers  *bufferPool        // (Concurrency+1) part buffers for streams
 	rate     *ratelimit.Limiter // MaxBandwidth; nil = unlimited
 	readBufs sync.Pool          // checksum.ReadBufferSize buffers for file parts
+	flight   flight             // data requests on the wire (InFlight)
 }
 
 // New returns an Uploader that sends requests through client (an *s3.Client
