@@ -34,9 +34,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 		g.infof("note: stdin is not resumable: a failed upload is aborted\n")
 	}
 
-	intr := newInterrupter(cmd.Context(), func(sig os.Signal) {
-		fmt.Fprintf(g.stderr, "\n%s: finishing the parts in flight (up to %s; again to stop at once)...\n", signalName(sig), gracePeriod)
-	})
+	intr := newInterrupter(cmd.Context(), func(msg string) { fmt.Fprintf(g.stderr, "\n%s\n", msg) })
 	defer intr.close()
 	ctx := intr.ctx
 	job.input.Stop = intr.Stop
@@ -85,7 +83,9 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	job.opts.KMS = awsconfig.KMS(cfg) // proves a bare denial's cause before naming it
 	g.infof("%s\n", describePlan(job))
 	start := time.Now()
-	res, err := uploadOne(ctx, upload.New(client, job.opts), job, intr)
+	u := upload.New(client, job.opts)
+	intr.watch(u.InFlight)
+	res, err := uploadOne(ctx, u, job, intr)
 	speakDiagnosis(err)
 	if bar != nil {
 		bar.finish(err == nil)

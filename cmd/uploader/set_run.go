@@ -52,9 +52,7 @@ func runCpSet(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst strin
 	if o.dryrun {
 		return printSetDryrun(g, o, job)
 	}
-	intr := newInterrupter(cmd.Context(), func(sig os.Signal) {
-		fmt.Fprintf(g.stderr, "\n%s: no more files start; finishing the parts in flight (up to %s; again to stop at once)...\n", signalName(sig), gracePeriod)
-	})
+	intr := newInterrupter(cmd.Context(), func(msg string) { fmt.Fprintf(g.stderr, "\n%s\n", msg) })
 	defer intr.close()
 	// Connections: a part or PutObject per slot of the shared budget, and
 	// one control request (listing, HeadObject, Create, Complete) per file
@@ -139,6 +137,7 @@ func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) e
 	opts := r.job.opts
 	opts.Listener, opts.Diagnostics = ls, diag
 	u := upload.New(client, opts)
+	r.intr.watch(u.InFlight)
 
 	to := tree.Options{
 		Root: r.job.abs, Bucket: r.job.target.Bucket, Prefix: r.job.target.Key, Walk: r.job.walk,

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/uploader-dev/uploader/upload"
 )
 
 // signalContext is cancelled by SIGINT or SIGTERM and remembers which. For
@@ -35,15 +37,11 @@ func signalContext(parent context.Context) (context.Context, func()) {
 	}
 }
 
-// gracePeriod is how long parts in flight may finish after the first
-// signal before they are cancelled.
-const gracePeriod = 5 * time.Second
-
 // interrupter gives an upload a gentle first signal and a hard second
-// one. The first closes Stop (no new parts start; parts in flight finish,
-// so their bytes are not wasted) and cancels the context after a grace
-// period; the second cancels at once. Either way the journal stays
-// consistent: it records only acknowledged parts.
+// one. The first closes Stop: no new part (or file) starts, and the parts
+// in flight may finish while they make progress (grace.go says how long);
+// the second cancels at once. Either way the journal stays consistent: it
+// records only acknowledged parts.
 type interrupter struct {
 	ctx    context.Context
 	Stop   chan struct{}
@@ -53,23 +51,51 @@ type interrupter struct {
 
 	mu    sync.Mutex
 	first os.Signal
-	// onFirst tells the user what is happening (stderr).
-	onFirst func(os.Signal)
+	// tell says what is happening (a line on stderr, above the bar); nil
+	// says nothing.
+	tell func(string)
+	// inFlight reports the uploader's requests on the wire (watch).
+	inFlight func() upload.InFlight
+	grace    *grace // set by the first signal
 }
 
-func newInterrupter(parent context.Context, onFirst func(os.Signal)) *interrupter {
+func newInterrupter(parent context.Context, tell func(string)) *interrupter {
 	if parent == nil {
 		parent = context.Background()
 	}
 	ctx, cancel := context.WithCancelCause(parent)
-	in := &interrupter{ctx: ctx, Stop: make(chan struct{}), cancel: cancel, ch: make(chan os.Signal, 2), done: make(chan struct{}), onFirst: onFirst}
+	in := &interrupter{ctx: ctx, Stop: make(chan struct{}), cancel: cancel, ch: make(chan os.Signal, 2), done: make(chan struct{}), tell: tell}
 	signal.Notify(in.ch, os.Interrupt, syscall.SIGTERM)
 	go in.loop()
 	return in
 }
 
+// watch tells the interrupter what the uploader has on the wire, so that
+// the grace waits for it and says what it waits for.
+func (in *interrupter) watch(f func() upload.InFlight) {
+	in.mu.Lock()
+	in.inFlight = f
+	in.mu.Unlock()
+}
+
+func (in *interrupter) flight() upload.InFlight {
+	in.mu.Lock()
+	f := in.inFlight
+	in.mu.Unlock()
+	if f == nil {
+		return upload.InFlight{}
+	}
+	return f()
+}
+
+func (in *interrupter) say(msg string) {
+	if in.tell != nil {
+		in.tell(msg)
+	}
+}
+
 func (in *interrupter) loop() {
-	var grace <-chan time.Time
+	var tick <-chan time.Time
 	for {
 		select {
 		case sig := <-in.ch:
@@ -84,12 +110,28 @@ func (in *interrupter) loop() {
 				continue
 			}
 			close(in.Stop)
-			grace = time.After(gracePeriod)
-			if in.onFirst != nil {
-				in.onFirst(sig)
+			g := newGrace(sig, time.Now(), in.flight())
+			in.mu.Lock()
+			in.grace = g
+			in.mu.Unlock()
+			in.say(g.opening(signalName(sig)))
+			t := time.NewTicker(graceTick)
+			defer t.Stop()
+			tick = t.C
+		case now := <-tick:
+			in.mu.Lock()
+			g := in.grace
+			in.mu.Unlock()
+			f := in.flight()
+			switch g.step(now, f) {
+			case graceIdle, graceOver:
+				in.cancel(&signalError{sig: g.sig, how: g.ended})
+				tick = nil
+			default:
+				if msg := g.status(now, f); msg != "" {
+					in.say(msg)
+				}
 			}
-		case <-grace:
-			in.cancel(&signalError{sig: in.signal(), how: graceOver})
 		case <-in.done:
 			return
 		}
@@ -120,7 +162,8 @@ type stopKind int
 const (
 	stoppedNow    stopKind = iota // a command that only reads: stopped at the first signal
 	stoppedAtOnce                 // the second signal: parts in flight cancelled
-	graceOver                     // the first signal's grace ran out: parts in flight cancelled
+	graceOver                     // the first signal's grace reached its bound: parts in flight cancelled
+	graceIdle                     // the parts in flight stopped moving during the grace: cancelled
 )
 
 func (e *signalError) Error() string { return "interrupted by " + signalName(e.sig) }
@@ -143,8 +186,10 @@ func (in *interrupter) interruptedText() string {
 		return fmt.Sprintf("interrupted by %s: no new parts were started; the parts in flight finished", signalName(sig))
 	case se.how == stoppedAtOnce:
 		return fmt.Sprintf("interrupted by %s: stopped at once (second %s); the parts in flight were cancelled", signalName(sig), signalName(se.sig))
+	case se.how == graceIdle:
+		return fmt.Sprintf("interrupted by %s: the parts in flight made no progress for %s and were cancelled", signalName(sig), graceIdleLimit)
 	}
-	return fmt.Sprintf("interrupted by %s: the parts in flight did not finish within %s and were cancelled", signalName(sig), gracePeriod)
+	return fmt.Sprintf("interrupted by %s: the parts in flight did not finish within %s and were cancelled", signalName(sig), graceBound(sig))
 }
 
 // signalName is the conventional name: SIGINT, SIGTERM.
