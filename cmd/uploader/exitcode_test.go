@@ -97,7 +97,8 @@ func TestInterruptedText(t *testing.T) {
 	}{
 		{nil, "interrupted by SIGINT: no new parts were started; the parts in flight finished"},
 		{&signalError{sig: os.Interrupt, how: stoppedAtOnce}, "interrupted by SIGINT: stopped at once (second SIGINT); the parts in flight were cancelled"},
-		{&signalError{sig: os.Interrupt, how: graceOver}, "interrupted by SIGINT: the parts in flight did not finish within 5s and were cancelled"},
+		{&signalError{sig: os.Interrupt, how: graceOver}, "interrupted by SIGINT: the parts in flight did not finish within 2m0s and were cancelled"},
+		{&signalError{sig: os.Interrupt, how: graceIdle}, "interrupted by SIGINT: the parts in flight made no progress for 10s and were cancelled"},
 	} {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		if tt.cause != nil {
