@@ -54,6 +54,9 @@ func (g *globalOptions) awsConfig(ctx context.Context, retryMaxAttempts, conns i
 		// this bounds the rest, later so that it never fires first.
 		ResponseHeaderTimeout: 2 * g.net.stallTimeout,
 	}
+	if g.debug {
+		o.SDKLog = g.stderr
+	}
 	cfg, err := awsconfig.Load(ctx, o)
 	if err == nil && g.debug {
 		// Wrapped after loading, so --ca-bundle still reaches the SDK's

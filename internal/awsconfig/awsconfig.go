@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -38,6 +39,8 @@ type Options struct {
 	// a request is sent, for every call of the clients (the engine and
 	// preflight also watch each call for stalls); 0 = no bound.
 	ResponseHeaderTimeout time.Duration
+	// SDKLog receives the SDK's own log lines (sdklog.go); nil drops them.
+	SDKLog io.Writer
 }
 
 // Load resolves the configuration. Errors name the setting that is wrong.
@@ -57,7 +60,8 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		defer f.Close()
 		opts = append(opts, config.WithCustomCABundle(f))
 	}
-	opts = append(opts, config.WithRetryer(newRetryer(o.RetryMaxAttempts)), config.WithHTTPClient(httpClient(o.MaxConnsPerHost, o.ResponseHeaderTimeout)))
+	opts = append(opts, config.WithRetryer(newRetryer(o.RetryMaxAttempts)), config.WithHTTPClient(httpClient(o.MaxConnsPerHost, o.ResponseHeaderTimeout)),
+		config.WithLogger(sdkLogger{w: o.SDKLog}))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
