@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs versitygw (a real S3 gateway that computes checksums, unlike moto;
-# see /work/shared/TESTSTACK.md) into <repo>/.cache/bin once, and prints the
+# see internal/teststack/doc.go) into <repo>/.cache/bin once, and prints the
 # binary's path on stdout. Build output goes to stderr.
 #
 # It skips the build when the binary is there and was built from the pinned

@@ -17,7 +17,7 @@ import (
 // different CPU depending on it: a file written in big writes sits in large
 // folios, one written through a pipe in small ones (every 4 KiB page of an
 // mmap window then faults on its own), and an evicted one is read from the
-// disk (/work/shared/PERF-NOTES.md).
+// disk (docs/design.md, "Measured costs").
 type kind struct {
 	name string
 	desc string

@@ -11,8 +11,8 @@ import (
 )
 
 // networkOptions are the flags that say how long a silent connection and
-// an outage are waited out (every command takes them; README, "Retries and
-// the network").
+// an outage are waited out (every command takes them; docs/usage.md,
+// "Retries and the network").
 type networkOptions struct {
 	stallTimeout time.Duration
 	retryWindow  time.Duration

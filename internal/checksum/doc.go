@@ -7,7 +7,7 @@
 //
 // The SDK's CRC64NVME is table-driven hash/crc64: about 0.5 CPU-s per GiB
 // on our machines, as much as the rest of an upload. minio/crc64nvme (SIMD)
-// gives the same values for about 0.02 (/work/shared/PERF-NOTES.md).
+// gives the same values for about 0.02 (docs/design.md, "Measured costs").
 //
 // # What aws-sdk-go-v2 does with a precomputed checksum
 //
