@@ -2,12 +2,14 @@ package outside
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/preflight"
@@ -17,35 +19,43 @@ import (
 
 // backupJob is a nightly backup job as an embedder writes it with the
 // exported API only: count the tree, preflight once as its largest file
-// (plus the listing the skip rule reads), upload the set with excludes
-// and the sync rule, and map the summary to an exit status.
-func backupJob(t *testing.T, dir, prefix string, journals *upload.Journals) (tree.Summary, int) {
+// (plus the listing the skip rule reads), upload the set with excludes and
+// the sync rule, then a tar stream of another folder made by a command,
+// and map both results to one exit status, as the CLI ranks them.
+func backupJob(t *testing.T, dir, tarDir, prefix string, journals *upload.Journals) (tree.Summary, int) {
 	t.Helper()
 	ctx := testCtx(t)
 	cfg := awsConfig(stack.Full)
 	s3c := s3.NewFromConfig(cfg)
 	walk := tree.WalkOptions{Rules: []tree.Rule{tree.Exclude("*.tmp"), tree.Exclude("cache/*")}}
-	opts := upload.Options{PartSize: partSize, Threshold: threshold, Concurrency: 4, Journals: journals}
+	po := upload.PlanOptions{PartSize: partSize, Threshold: threshold}
 	totals, err := tree.Count(dir, prefix, walk)
 	if err != nil {
 		t.Fatalf("tree.Count: %v", err)
 	}
-	plan, err := upload.MakePlan(totals.Largest.Size, upload.PlanOptions{PartSize: partSize, Threshold: threshold})
+
+	// One preflight for the night: the largest file decides what must pass.
+	pre, err := preflight.Options{Bucket: stack.Bucket, SSE: kmsSSE(), Concurrency: 4, Canary: true, Region: cfg.Region}.
+		ForLargest(totals.Largest.Path, prefix+totals.Largest.Rel, totals.Largest.Size, po)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := preflight.Run(ctx, preflightClients(cfg), preflight.Options{
-		Bucket: stack.Bucket, Key: prefix + totals.Largest.Rel, SSE: kmsSSE(), Plan: plan, Concurrency: 4,
-		Source: totals.Largest.Path, Canary: true, Region: cfg.Region,
-	})
+	rep, err := preflight.Run(ctx, preflightClients(cfg), pre)
 	if err == nil {
 		err = preflight.CheckList(ctx, s3c, &rep, stack.Bucket, prefix)
 	}
 	if err != nil || rep.Failed() {
-		t.Fatalf("preflight: %v, verdict %s:\n%s", err, rep.Verdict, reportText(rep))
+		t.Fatalf("preflight: %v, verdict %s:\n%s", err, rep.Verdict, rep.RemedyText())
 	}
-	opts.Diagnostics = upload.Diagnostics{Principal: rep.Principal, KeyARN: rep.KeyARN, Hint: rep.Hint, Region: cfg.Region}
-	sum, err := tree.Run(ctx, upload.New(s3c, opts), tree.Options{
+	diag := rep.Diagnostics()
+	if diag.Region == "" {
+		diag.Region = cfg.Region
+	}
+	u := upload.New(s3c, upload.Options{PartSize: partSize, Threshold: threshold, Concurrency: 4,
+		Journals: journals, Diagnostics: diag, KMS: kms.NewFromConfig(cfg)})
+
+	// The directory, rerun every night: the sync rule from one listing.
+	sum, err := tree.Run(ctx, u, tree.Options{
 		Root: dir, Bucket: stack.Bucket, Prefix: prefix, Walk: walk,
 		Input: upload.Input{SSE: kmsSSE()},
 		Skip:  tree.SkipSync, Lister: s3c, Journals: journals,
@@ -58,7 +68,54 @@ func backupJob(t *testing.T, dir, prefix string, journals *upload.Journals) (tre
 	if err != nil {
 		t.Fatalf("tree.Run: %v", err)
 	}
-	return sum, tree.ExitCode(sum, 0)
+	code := tree.ExitCode(sum, 0)
+
+	// A stream from a command: a tar that fails fails the upload, and
+	// nothing is stored.
+	body, err := upload.CommandOutput(exec.CommandContext(ctx, "tar", "-c", "-f", "-", "-C", tarDir, "."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	_, err = u.Upload(ctx, upload.Input{Bucket: stack.Bucket, Key: prefix + "etc.tar", Body: body, Size: -1, SSE: kmsSSE()})
+	return sum, worst(code, exitStatus(err))
+}
+
+// exitStatus maps an upload's error to the CLI's exit codes.
+func exitStatus(err error) int {
+	if err == nil {
+		return 0
+	}
+	switch upload.Classify(err) {
+	case upload.Permanent:
+		return 3
+	case upload.Transient:
+		return 4
+	case upload.Interrupted:
+		return 130
+	}
+	return 1
+}
+
+// worst ranks two exit codes as the CLI does: 130/143, 3, 4, 1, 0.
+func worst(a, b int) int {
+	rank := func(c int) int {
+		switch c {
+		case 0:
+			return 0
+		case 1:
+			return 1
+		case 4:
+			return 2
+		case 3:
+			return 3
+		}
+		return 4
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
 }
 
 // 9. A backup set through package tree: the first night uploads what the
@@ -73,6 +130,8 @@ func TestBackupJob(t *testing.T) {
 	}
 	makeFile(t, dir, "x.tmp", 10)
 	makeFile(t, dir, "cache/c.bin", 10)
+	tarDir := t.TempDir()
+	makeFile(t, tarDir, "hosts", 100)
 	prefix := testPrefix(t)
 	t.Cleanup(func() { abortAll(t, prefix) })
 	journals, err := upload.OpenJournals(t.TempDir())
@@ -80,7 +139,7 @@ func TestBackupJob(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sum, code := backupJob(t, dir, prefix, journals)
+	sum, code := backupJob(t, dir, tarDir, prefix, journals)
 	if code != 0 || sum.Count(tree.OK) != 4 || sum.Entries != 4 {
 		t.Fatalf("first night: exit %d, %+v", code, sum)
 	}
@@ -89,7 +148,10 @@ func TestBackupJob(t *testing.T) {
 			t.Errorf("%s: stored %s, want %s", name, got.SHA256, want)
 		}
 	}
-	sum, code = backupJob(t, dir, prefix, journals)
+	if !objectExists(t, prefix+"etc.tar") {
+		t.Error("the tar stream was not stored")
+	}
+	sum, code = backupJob(t, dir, tarDir, prefix, journals)
 	if code != 0 || sum.Existing != 4 || sum.Count(tree.OK) != 0 {
 		t.Fatalf("second night: exit %d, %+v", code, sum)
 	}
@@ -98,12 +160,24 @@ func TestBackupJob(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(dir, "notes.txt"), future, future); err != nil {
 		t.Fatal(err)
 	}
-	sum, code = backupJob(t, dir, prefix, journals)
+	sum, code = backupJob(t, dir, tarDir, prefix, journals)
 	if code != 0 || sum.Existing != 3 || sum.Count(tree.OK) != 1 {
 		t.Fatalf("third night: exit %d, %+v", code, sum)
 	}
 	if got := getObject(t, prefix+"notes.txt"); got.SHA256 != sums["notes.txt"] {
 		t.Errorf("notes.txt not sent again")
+	}
+	// A night whose tar fails (its folder is gone): the job says so, and
+	// the stored tar of the night before is untouched.
+	before := getObject(t, prefix+"etc.tar").SHA256
+	if err := os.RemoveAll(tarDir); err != nil {
+		t.Fatal(err)
+	}
+	if _, code = backupJob(t, dir, tarDir, prefix, journals); code != 1 {
+		t.Fatalf("night with a failing tar: exit %d, want 1 (the command's failure)", code)
+	}
+	if got := getObject(t, prefix+"etc.tar").SHA256; got != before {
+		t.Error("a failing tar replaced the stored one")
 	}
 	out, err := s3Client(stack.Full).ListObjectsV2(testCtx(t), &s3.ListObjectsV2Input{Bucket: aws.String(stack.Bucket), Prefix: aws.String(prefix)})
 	if err != nil {
