@@ -177,6 +177,3 @@ func (r *run) kmsOpts() []func(*kms.Options) {
 	return []func(*kms.Options){r.kmsNet, func(o *kms.Options) { o.Region = reg }}
 }
 
-// objectARN and bucketARN are what S3 puts in the encryption context.
-func (r *run) bucketARN() string { return "arn:" + r.partition + ":s3:::" + r.o.Bucket }
-func (r *run) objectARN() string { return r.bucketARN() + "/" + r.o.Key }

@@ -159,7 +159,7 @@ func (s *session) proveDenial(ctx context.Context) bool {
 			case kmsprobe.GenerateDenied:
 				proof = diagnose.ProofDirectDenied
 			case kmsprobe.Mismatch:
-				err = errors.New("Decrypt returned another data key than GenerateDataKey made")
+				err = errors.New("kms:Decrypt returned another data key than kms:GenerateDataKey made")
 			default:
 				err = fmt.Errorf("%s: %w", res.Op, res.Err)
 			}
