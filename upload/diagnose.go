@@ -131,17 +131,8 @@ func (s *session) proveDenial(ctx context.Context) bool {
 		return false
 	}
 	d.prove.Do(func() {
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), proofTimeout)
+		pctx, cancel := d.detached(ctx, proofTimeout)
 		defer cancel()
-		if d.stop != nil {
-			go func() {
-				select {
-				case <-d.stop:
-					cancel()
-				case <-pctx.Done():
-				}
-			}()
-		}
 		proof, err := diagnose.ProofFailed, error(nil)
 		if key := s.keyInUse(); key == "" {
 			err = errors.New("the key S3 uses is not known")
@@ -201,17 +192,8 @@ func (s *session) lookupPrincipal(ctx context.Context) bool {
 		return false
 	}
 	d.lookup.Do(func() {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), principalLookupTimeout)
+		lctx, cancel := d.detached(ctx, principalLookupTimeout)
 		defer cancel()
-		if d.stop != nil {
-			go func() {
-				select {
-				case <-d.stop:
-					cancel()
-				case <-lctx.Done():
-				}
-			}()
-		}
 		p, err := d.info.LookupPrincipal(lctx)
 		if err != nil || p == "" {
 			return
@@ -223,4 +205,21 @@ func (s *session) lookupPrincipal(ctx context.Context) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.info.Principal != ""
+}
+
+// detached is a context for a call made to explain a failure: apart from
+// the upload's (maybe cancelled) context, bounded by timeout, and ended by
+// Input.Stop, so that a Ctrl-C does not wait for it.
+func (d *diagnostics) detached(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	if d.stop != nil {
+		go func() {
+			select {
+			case <-d.stop:
+				cancel()
+			case <-dctx.Done():
+			}
+		}()
+	}
+	return dctx, cancel
 }

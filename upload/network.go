@@ -56,25 +56,20 @@ type NetworkWait struct {
 }
 
 // stallWindow is the effective stall timeout; 0 when off.
-func (o Options) stallWindow() time.Duration {
-	switch {
-	case o.StallTimeout < 0:
-		return 0
-	case o.StallTimeout == 0:
-		return DefaultStallTimeout
-	}
-	return o.StallTimeout
-}
+func (o Options) stallWindow() time.Duration { return effective(o.StallTimeout, DefaultStallTimeout) }
 
 // retryWindow is the effective retry window; 0 when off.
-func (o Options) retryWindow() time.Duration {
+func (o Options) retryWindow() time.Duration { return effective(o.RetryWindow, DefaultRetryWindow) }
+
+// effective reads a duration option: 0 is the default, negative is off (0).
+func effective(d, def time.Duration) time.Duration {
 	switch {
-	case o.RetryWindow < 0:
+	case d < 0:
 		return 0
-	case o.RetryWindow == 0:
-		return DefaultRetryWindow
+	case d == 0:
+		return def
 	}
-	return o.RetryWindow
+	return d
 }
 
 // netOptions are the network options of one call of operation op (on part
