@@ -147,7 +147,7 @@ func printUploads(w io.Writer, list []upload.PendingUpload) {
 	for _, p := range list {
 		local := "-"
 		if p.Source != "" {
-			local = fmt.Sprintf("%s (%d parts journaled)", p.Source, p.JournaledParts)
+			local = fmt.Sprintf("%s (%s journaled)", p.Source, plural(p.JournaledParts, "part"))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Key, p.UploadID, p.Initiated.Local().Format(time.RFC3339), local)
 	}
