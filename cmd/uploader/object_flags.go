@@ -72,9 +72,18 @@ func (o *objectFlags) addFlags(cmd *cobra.Command) {
 }
 
 // completeValues offers a flag's values to shell completion (cobra's
-// `__complete`), with no file names after them.
+// `__complete`): those starting with what was typed, in any case (the
+// flags take any case), and no file names.
 func completeValues(cmd *cobra.Command, flag string, values ...string) {
-	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc(flag, func(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, v := range values {
+			if strings.HasPrefix(strings.ToLower(v), strings.ToLower(typed)) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
 // input validates the flags into the fields every upload of the command

@@ -47,13 +47,13 @@ func statusText(f facts) string {
 
 // StatusOnly says an answer that carried a status and no error code (no
 // body, or one the SDK could not read, as proxies and emulators send):
-// "HTTP 403 Forbidden (no error code in the response)".
+// "HTTP 403 Forbidden, no error code".
 func StatusOnly(status int) string {
 	s := fmt.Sprintf("HTTP %d", status)
 	if t := http.StatusText(status); t != "" {
 		s += " " + t
 	}
-	return s + " (no error code in the response)"
+	return s + ", no error code"
 }
 
 func awsSays(f facts) string {
