@@ -23,11 +23,11 @@ func init() { extraCommands = append(extraCommands, newPreflightCmd) }
 // preflightOptions are `uploader preflight`'s own flags.
 type preflightOptions struct {
 	objectFlags // cp's: the canary sends the upload's own headers
-	source   string
-	size     string
-	partSize string
-	asJSON   bool
-	noCanary bool
+	source      string
+	size        string
+	partSize    string
+	asJSON      bool
+	noCanary    bool
 }
 
 func newPreflightCmd(g *globalOptions) *cobra.Command {
