@@ -50,6 +50,10 @@ func TestFlagValueCompletion(t *testing.T) {
 			}
 		}
 	}
+	// --skip-existing takes its value after '=' (it has a default).
+	if got := complete(t, "cp", "--skip-existing=c"); !slices.Equal(got, []string{"content"}) {
+		t.Errorf("cp --skip-existing=c: got %v", got)
+	}
 	// A prefix narrows the list, as the shell shows it.
 	if got := complete(t, "cp", "--checksum-calculation", "when_r"); !slices.Equal(got, []string{"when_required"}) {
 		t.Errorf("cp --checksum-calculation when_r: got %v", got)
