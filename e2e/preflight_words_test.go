@@ -40,7 +40,7 @@ func TestPreflightWording(t *testing.T) {
 			t.Errorf("body not decodable in the report:\n%s", r.Stdout)
 		}
 		// moto answers a denied KMS call with a body the SDK cannot read.
-		for _, want := range []string{"no source file: a multipart upload of unknown size is assumed", "HTTP 403 Forbidden, no error code"} {
+		for _, want := range []string{"no source file or size given: planned as a multipart upload (parts of 16 MiB)", "HTTP 403 Forbidden, no error code"} {
 			if !strings.Contains(r.Stdout, want) {
 				t.Errorf("%q not in the report:\n%s", want, r.Stdout)
 			}

@@ -19,11 +19,11 @@ func (r *run) source(context.Context) {
 	case "":
 		// Nothing to read: say what the plan is and what it needs, not
 		// how a file would be read.
-		what := "no source file: a multipart upload of unknown size is assumed"
-		if p.Size >= 0 {
-			what = "no source file: planned for " + size.Format(p.Size)
+		detail := "no source file: planned for " + size.Format(p.Size) + "; " + planNeeds(p)
+		if p.Size < 0 {
+			detail = fmt.Sprintf("no source file or size given: planned as a multipart upload (parts of %s), which needs kms:GenerateDataKey and kms:Decrypt", size.Format(p.PartSize))
 		}
-		r.add(Check{Name: CheckSource, Status: Pass, Detail: what + "; " + planNeeds(p)})
+		r.add(Check{Name: CheckSource, Status: Pass, Detail: detail})
 		return
 	case "-":
 		r.add(Check{Name: CheckSource, Status: Pass, Detail: "standard input; " + planText(p, r.o.Concurrency, true)})

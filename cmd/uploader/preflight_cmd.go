@@ -33,7 +33,7 @@ type preflightOptions struct {
 func newPreflightCmd(g *globalOptions) *cobra.Command {
 	o := &preflightOptions{}
 	cmd := &cobra.Command{
-		Use:   "preflight s3://BUCKET/KEY [--source FILE | --size N] [cp's encryption and header flags]",
+		Use:   "preflight s3://BUCKET/KEY [--source FILE | --size N]",
 		Short: "Prove an upload will be allowed, before any data moves",
 		Long: strings.TrimSpace(`
 Check, without writing anything, that uploading to s3://BUCKET/KEY with these
