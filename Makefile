@@ -33,7 +33,7 @@ help:
 	@echo "make vet          - go vet ./... here and in $(OUTSIDE) and $(NETWORK)"
 	@echo "make fmt-check    - fail if a tracked .go file needs gofmt"
 	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package, $(OUTSIDE) and $(NETWORK) too (installed into .cache/bin on first use)"
-	@echo "make demo         - start the local AWS stack, upload 64 MiB as a permitted user, show the no-kms:Decrypt failure, stop"
+	@echo "make demo         - on the local AWS stack (about 20 s): 64 MiB uploaded and read back; a user without kms:Decrypt: preflight FAIL, the small-file WARN, the failure explained, the fix, the resume; stops the stack"
 	@echo "make bench        - performance benchmark (about 35 minutes with the defaults; not part of make test)"
 	@echo "make clean        - remove bin/ and .demo/"
 	@echo "make help         - this list"
@@ -85,7 +85,7 @@ test-short:
 	cd $(NETWORK) && $(GO) test -short ./...
 
 demo: build $(BIN)/teststack
-	./scripts/demo.sh
+	@./scripts/demo.sh
 
 bench: build
 	./bench/run.sh

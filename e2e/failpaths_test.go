@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -458,6 +459,14 @@ func TestFailCanaryHeaders(t *testing.T) {
 			r = runCLI(t, tt.user, append(args, "--no-preflight")...)
 			if r.Code != 3 || diagnosisOf(t, resultLine(t, r))["code"] != tt.code {
 				t.Errorf("--no-preflight: %s", r)
+			}
+
+			// `uploader preflight` takes cp's header flags and its canary
+			// sends them: the same FAIL, before any upload is tried.
+			pargs := append([]string{"preflight", dst, "--source", src, "--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN}, tt.flags...)
+			r = runCLI(t, tt.user, pargs...)
+			if r.Code != 3 || !regexp.MustCompile(`(?m)^FAIL +canary .*\[`+tt.code+`\]`).MatchString(r.Stdout) || !strings.Contains(r.Stdout, tt.names) {
+				t.Errorf("preflight %v: want exit 3, a canary FAIL [%s] naming %s: %s", tt.flags, tt.code, tt.names, r)
 			}
 		})
 	}

@@ -48,6 +48,9 @@ func TestJSONDocExamplesValidate(t *testing.T) {
 	}
 	for i, b := range blocks {
 		out := b[:strings.Index(b, "```")]
+		if strings.HasPrefix(out, "{\n") {
+			continue // one indented document: uploads list (uploads_json_test.go)
+		}
 		r := cliResult{Stdout: out}
 		evs, errs := parseEvents(t, r)
 		if strings.Contains(out, `"event":"summary"`) {

@@ -35,7 +35,7 @@ func TestUploadsListAndAbortOlderThan(t *testing.T) {
 	if l.Code != 0 {
 		t.Fatalf("uploads list: exit %d: %s", l.Code, l)
 	}
-	for _, want := range []string{key, id, src, "parts journaled"} {
+	for _, want := range []string{key, id, src, " journaled)"} {
 		if !strings.Contains(l.Stdout, want) {
 			t.Errorf("uploads list does not show %q: %s", want, l)
 		}

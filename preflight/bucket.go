@@ -230,7 +230,11 @@ func (r *run) abortRule(out *s3.GetBucketLifecycleConfigurationOutput) string {
 		if id == "" {
 			id = "(no id)"
 		}
-		return fmt.Sprintf("rule %s aborts incomplete uploads %d days after they start: an interrupted upload must be resumed within %d days", id, days, days)
+		n := fmt.Sprintf("%d days", days)
+		if days == 1 {
+			n = "1 day"
+		}
+		return fmt.Sprintf("rule %s aborts incomplete uploads %s after they start: an interrupted upload must be resumed within %s", id, n, n)
 	}
 	return "no rule aborts incomplete uploads of this key: an interrupted upload kept for a resume stays (and is billed) until resumed or aborted"
 }

@@ -28,7 +28,7 @@ func evidenceOf(err error) string {
 	case status != 0 && code != "":
 		parts = append(parts, fmt.Sprintf("HTTP %d %s", status, code))
 	case status != 0:
-		parts = append(parts, fmt.Sprintf("HTTP %d, body not decodable", status))
+		parts = append(parts, diagnose.StatusOnly(status))
 	case code != "":
 		parts = append(parts, code)
 	default:

@@ -605,3 +605,15 @@ func TestProgrammerErrors(t *testing.T) {
 		t.Error("no error for missing bucket")
 	}
 }
+
+// One day is "1 day", not "1 days".
+func TestLifecycleOneDay(t *testing.T) {
+	f := newFake()
+	f.lifecycle = []s3types.LifecycleRule{{ID: aws.String("daily"), Status: s3types.ExpirationStatusEnabled,
+		Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String("")},
+		AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(1)}}}
+	rep := runFake(t, f, opts(t, 20*size.MiB))
+	if c := check(t, rep, CheckLifecycle); !strings.Contains(c.Detail, "1 day after") || strings.Contains(c.Detail, "1 days") {
+		t.Errorf("%+v", c)
+	}
+}

@@ -17,7 +17,13 @@ func (r *run) source(context.Context) {
 	p := r.o.Plan
 	switch r.o.Source {
 	case "":
-		r.add(Check{Name: CheckSource, Status: Pass, Detail: "no source file; " + planText(p, r.o.Concurrency, false)})
+		// Nothing to read: say what the plan is and what it needs, not
+		// how a file would be read.
+		detail := "no source file: planned for " + size.Format(p.Size) + "; " + planNeeds(p)
+		if p.Size < 0 {
+			detail = fmt.Sprintf("no source file or size given: planned as a multipart upload (parts of %s), which needs kms:GenerateDataKey and kms:Decrypt", size.Format(p.PartSize))
+		}
+		r.add(Check{Name: CheckSource, Status: Pass, Detail: detail})
 		return
 	case "-":
 		r.add(Check{Name: CheckSource, Status: Pass, Detail: "standard input; " + planText(p, r.o.Concurrency, true)})
@@ -46,6 +52,17 @@ func (r *run) source(context.Context) {
 		return
 	}
 	r.add(Check{Name: CheckSource, Status: Pass, Detail: fmt.Sprintf("%s, regular, readable; %s", r.o.Source, planText(p, r.o.Concurrency, false))})
+}
+
+// planNeeds is the plan's requests and the KMS permissions they need.
+func planNeeds(p upload.Plan) string {
+	switch {
+	case !p.Multipart:
+		return "single request (PutObject), needs kms:GenerateDataKey only"
+	case p.Parts > 0:
+		return fmt.Sprintf("multipart, %d parts of %s, needs kms:GenerateDataKey and kms:Decrypt", p.Parts, size.Format(p.PartSize))
+	}
+	return fmt.Sprintf("multipart, parts of %s, needs kms:GenerateDataKey and kms:Decrypt", size.Format(p.PartSize))
 }
 
 // planText is the plan in one line: how many requests, how big, how much

@@ -117,3 +117,11 @@ func sseFlagError(err error) error {
 	}
 	return err
 }
+
+// plural is "1 request", "2 requests": n and the noun, plural with an s.
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}

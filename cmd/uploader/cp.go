@@ -16,16 +16,8 @@ const defaultRetries = 4
 
 // cpOptions are `uploader cp`'s own flags.
 type cpOptions struct {
-	sse                sseFlags
-	storageClass       string
-	contentType        string
-	metadata           string
-	cacheControl       string
-	contentDisposition string
-	contentEncoding    string
-	acl                string
-	tagging            string
-	noOverwrite        bool
+	objectFlags // shared with preflight: the canary sends the same headers
+	noOverwrite bool
 
 	partSize     string
 	threshold    string
@@ -33,9 +25,6 @@ type cpOptions struct {
 	concurrency  int
 	maxBandwidth string
 	retries      int
-
-	checksumAlgorithm   string
-	checksumCalculation string
 
 	stateDir       string
 	noResume       bool
@@ -101,7 +90,7 @@ max_bandwidth) apply; flags override them.`),
   uploader cp /srv/backups s3://my-bucket/backups/ --recursive --exclude '*.tmp' --skip-existing`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return usagef(fmt.Errorf("cp takes a source and a target, got %d arguments: uploader cp FILE s3://BUCKET/KEY", len(args)))
+				return usagef(fmt.Errorf("cp takes a source and a target, got %s: uploader cp FILE s3://BUCKET/KEY", plural(len(args), "argument")))
 			}
 			return nil
 		},
@@ -115,16 +104,8 @@ max_bandwidth) apply; flags override them.`),
 			return runCp(cmd, g, o, args[0], args[1])
 		},
 	}
-	o.sse.addFlags(cmd)
+	o.objectFlags.addFlags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&o.storageClass, "storage-class", "", "storage class: STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, ... (checked before any request)")
-	f.StringVar(&o.contentType, "content-type", "", "Content-Type (default: guessed from the key's extension)")
-	f.StringVar(&o.metadata, "metadata", "", "user metadata: k1=v1,k2=v2 or a JSON object")
-	f.StringVar(&o.cacheControl, "cache-control", "", "Cache-Control of the object")
-	f.StringVar(&o.contentDisposition, "content-disposition", "", "Content-Disposition of the object")
-	f.StringVar(&o.contentEncoding, "content-encoding", "", "Content-Encoding of the object")
-	f.StringVar(&o.acl, "acl", "", "canned ACL: private, public-read, bucket-owner-full-control, ...")
-	f.StringVar(&o.tagging, "tagging", "", "object tags, URL-encoded: k1=v1&k2=v2")
 	f.BoolVar(&o.noOverwrite, "no-overwrite", false, "fail if the key already exists (a conditional write, If-None-Match)")
 
 	f.StringVar(&o.partSize, "part-size", "", "multipart part size, 5MiB to 5GiB (default: 8MiB for files, grown to fit 10,000 parts; 16MiB for stdin)")
@@ -133,9 +114,6 @@ max_bandwidth) apply; flags override them.`),
 	f.IntVar(&o.concurrency, "concurrency", upload.DefaultConcurrency, "requests (parts, or small files) in flight at once, halved while S3 answers SlowDown; with --recursive also the files uploading at once, sharing that budget")
 	f.StringVar(&o.maxBandwidth, "max-bandwidth", "", "limit the upload rate, e.g. 50MiB/s (default: unlimited)")
 	f.IntVar(&o.retries, "retries", defaultRetries, "attempts after the first for a request that failed transiently (5xx, SlowDown, timeouts, resets), with exponential backoff and jitter")
-
-	f.StringVar(&o.checksumAlgorithm, "checksum-algorithm", "CRC64NVME", "checksum of every part and of the object: CRC64NVME, CRC32, CRC32C, SHA256 or SHA1")
-	f.StringVar(&o.checksumCalculation, "checksum-calculation", "", "when_supported (checksums sent and verified) or when_required (none: for S3-compatible servers that reject checksum headers); default: AWS_REQUEST_CHECKSUM_CALCULATION or the profile's, else when_supported")
 
 	f.StringVar(&o.stateDir, "state-dir", "", "folder of resume journals (default: $XDG_STATE_HOME/uploader or ~/.local/state/uploader)")
 	f.BoolVar(&o.noResume, "no-resume", false, "start a new upload even if an interrupted one can be resumed (the old one is aborted)")

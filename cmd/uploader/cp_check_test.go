@@ -18,7 +18,7 @@ func TestCheckStorageClass(t *testing.T) {
 		{"STANDARD ", "", true},
 	}
 	for _, tt := range tests {
-		o := &cpOptions{storageClass: tt.in}
+		o := &objectFlags{storageClass: tt.in}
 		err := o.checkStorageClass()
 		if (err != nil) != tt.wantErr || (err == nil && o.storageClass != tt.want) {
 			t.Errorf("checkStorageClass(%q) = %q, %v; want %q, error %v", tt.in, o.storageClass, err, tt.want, tt.wantErr)

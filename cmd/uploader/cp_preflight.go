@@ -76,7 +76,7 @@ func checkBeforeUpload(intr *interrupter, g *globalOptions, cfg aws.Config, po p
 		fmt.Fprintf(g.stderr, "preflight of %s passed with warnings:\n", target)
 		renderReport(g.stderr, rep)
 	default:
-		g.infof("preflight: %d checks passed (%d requests)\n", len(rep.Checks), rep.Requests)
+		g.infof("preflight: %s passed (%s)\n", plural(len(rep.Checks), "check"), plural(rep.Requests, "request"))
 	}
 	return rep, nil, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"mime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
-	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/s3url"
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/internal/source"
@@ -89,38 +87,11 @@ func (o *cpOptions) prepare(cmd *cobra.Command, g *globalOptions, src, dst strin
 	return job, cleanup, nil
 }
 
-// objectInput validates the flags that describe the stored object
-// (encryption, metadata, headers) into the fields every upload of this
-// command shares; the caller adds the bucket, key and source.
+// objectInput is the object flags' input plus cp's own --no-overwrite.
 func (o *cpOptions) objectInput(cmd *cobra.Command) (upload.Input, error) {
-	if err := o.checkStorageClass(); err != nil {
-		return upload.Input{}, usagef(err)
-	}
-	sse, err := o.sse.sse(cmd)
-	if err != nil {
-		return upload.Input{}, err
-	}
-	meta, err := upload.ParseMetadata(o.metadata)
-	if err != nil {
-		return upload.Input{}, usagef(fmt.Errorf("--metadata: %w", err))
-	}
-	if o.acl != "" && strings.ContainsAny(o.acl, " ,") {
-		return upload.Input{}, usagef(fmt.Errorf("--acl %q is not a canned ACL: use one of private, public-read, authenticated-read, bucket-owner-read, bucket-owner-full-control", o.acl))
-	}
-	return upload.Input{
-		SSE: sse, Metadata: meta, StorageClass: o.storageClass,
-		CacheControl: o.cacheControl, ContentDisposition: o.contentDisposition, ContentEncoding: o.contentEncoding,
-		ACL: o.acl, Tagging: o.tagging, NoOverwrite: o.noOverwrite,
-	}, nil
-}
-
-// contentTypeOf is --content-type, else the type the key's extension
-// suggests.
-func (o *cpOptions) contentTypeOf(key string) string {
-	if o.contentType != "" {
-		return o.contentType
-	}
-	return mime.TypeByExtension(filepath.Ext(key))
+	in, err := o.input(cmd)
+	in.NoOverwrite = o.noOverwrite
+	return in, err
 }
 
 // transferOptions merges the profile's s3 block (as the aws CLI reads it)
@@ -167,15 +138,8 @@ func (o *cpOptions) transferOptions(cmd *cobra.Command, g *globalOptions) (uploa
 	if o.retries < 0 || o.retries > 100 {
 		return opts, usagef(fmt.Errorf("--retries %d is out of range: use 0 to 100", o.retries))
 	}
-	if opts.Checksum, err = checksum.Parse(o.checksumAlgorithm); err != nil {
-		return opts, usagef(fmt.Errorf("--checksum-algorithm: %v", err))
-	}
-	switch o.checksumCalc() {
-	case "when_supported":
-	case "when_required":
-		opts.NoChecksum = true
-	default:
-		return opts, usagef(fmt.Errorf("--checksum-calculation %q: use when_supported or when_required", o.checksumCalculation))
+	if opts.Checksum, opts.NoChecksum, err = o.checksums(); err != nil {
+		return opts, err
 	}
 	// --no-resume still journals the new upload, so that one can resume.
 	if opts.Journals, err = upload.OpenJournals(o.stateDir); err != nil {
@@ -183,20 +147,6 @@ func (o *cpOptions) transferOptions(cmd *cobra.Command, g *globalOptions) (uploa
 	}
 	opts.NoResume = o.noResume
 	return opts, nil
-}
-
-// checksumCalc is the effective --checksum-calculation: the flag, else the
-// SDK's environment variable, else when_supported. The SDK reads the same
-// variable when the configuration loads, but the plan (and --dryrun) is
-// made before that; runCp adds the profile's setting once it is loaded.
-func (o *cpOptions) checksumCalc() string {
-	if o.checksumCalculation != "" {
-		return strings.ToLower(o.checksumCalculation)
-	}
-	if v := os.Getenv("AWS_REQUEST_CHECKSUM_CALCULATION"); v != "" {
-		return strings.ToLower(v)
-	}
-	return "when_supported"
 }
 
 // streamPartSize picks a stdin part size that fits --expected-size.

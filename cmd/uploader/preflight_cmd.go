@@ -22,12 +22,12 @@ func init() { extraCommands = append(extraCommands, newPreflightCmd) }
 
 // preflightOptions are `uploader preflight`'s own flags.
 type preflightOptions struct {
-	sse      sseFlags
-	source   string
-	size     string
-	partSize string
-	asJSON   bool
-	noCanary bool
+	objectFlags // cp's: the canary sends the upload's own headers
+	source      string
+	size        string
+	partSize    string
+	asJSON      bool
+	noCanary    bool
 }
 
 func newPreflightCmd(g *globalOptions) *cobra.Command {
@@ -56,6 +56,12 @@ A single-request upload needs only kms:GenerateDataKey; a multipart upload
 (above 8 MiB) needs kms:Decrypt too. Without --source or --size a multipart
 upload is assumed. Every FAIL comes with the policy statements to add.
 
+The encryption, header and checksum flags are cp's (--sse, --acl,
+--tagging, --storage-class, --metadata, --content-type, --checksum-algorithm,
+...): give the ones the upload will use, and the canary sends them, so
+that S3 checks what it will check then (tags need s3:PutObjectTagging, an
+ACL s3:PutObjectAcl).
+
 The verdict is PASS (or WARN) only when the round trip or the canary
 proved the upload's requests would be allowed; when neither could run (an
 unreachable endpoint, say) it is INCONCLUSIVE, with the reason. For an
@@ -65,10 +71,11 @@ canary decides, or with --no-canary, HeadBucket reaching the bucket.
 Exit 0 on PASS or WARN, 3 when a check fails, 5 when INCONCLUSIVE, 2 on bad
 input.`),
 		Example: `  uploader preflight s3://my-bucket/backups/db.dump --sse aws:kms --sse-kms-key-id alias/backup
-  uploader preflight s3://my-bucket/small.txt --source small.txt --sse aws:kms --json`,
+  uploader preflight s3://my-bucket/small.txt --source small.txt --sse aws:kms --json
+  uploader preflight s3://my-bucket/logs/ --source app.log --tagging 'team=ops' --storage-class STANDARD_IA`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usagef(fmt.Errorf("preflight takes one target, got %d arguments: uploader preflight s3://BUCKET/KEY", len(args)))
+				return usagef(fmt.Errorf("preflight takes one target, got %s: uploader preflight s3://BUCKET/KEY", plural(len(args), "argument")))
 			}
 			return nil
 		},
@@ -76,7 +83,7 @@ input.`),
 			return runPreflightCmd(cmd, g, o, args[0])
 		},
 	}
-	o.sse.addFlags(cmd)
+	o.objectFlags.addFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&o.source, "source", "", "the file to upload: its size decides the plan (- for stdin: a multipart stream)")
 	f.StringVar(&o.size, "size", "", "plan for an upload of this size instead of a file (e.g. 100KiB, 20GiB)")
@@ -97,7 +104,11 @@ func (o *preflightOptions) prepare(cmd *cobra.Command, target string) (preflight
 	if o.source != "" && o.size != "" {
 		return preflight.Options{}, usagef(errors.New("--source and --size exclude each other: give the file, or the size to plan for"))
 	}
-	sse, err := o.sse.sse(cmd)
+	input, err := o.input(cmd)
+	if err != nil {
+		return preflight.Options{}, err
+	}
+	alg, noChecksum, err := o.checksums()
 	if err != nil {
 		return preflight.Options{}, err
 	}
@@ -130,9 +141,11 @@ func (o *preflightOptions) prepare(cmd *cobra.Command, target string) (preflight
 	if err != nil {
 		return preflight.Options{}, err // a PlanError: exit 2
 	}
+	input.ContentType = o.contentTypeOf(u.Key)
 	return preflight.Options{
-		Bucket: u.Bucket, Key: u.Key, SSE: sse, Plan: plan,
+		Bucket: u.Bucket, Key: u.Key, SSE: input.SSE, Plan: plan,
 		Concurrency: upload.DefaultConcurrency, Source: o.source, Canary: !o.noCanary,
+		Input: input, Checksum: alg, NoChecksum: noChecksum,
 	}, nil
 }
 
@@ -150,8 +163,11 @@ func runPreflightCmd(cmd *cobra.Command, g *globalOptions, o *preflightOptions, 
 		}
 		return usagef(err)
 	}
-	// The canary's part carries the checksum an upload would send.
-	po.NoChecksum = cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired
+	// The canary's part carries the checksum an upload would send: none
+	// when the profile says when_required and the flag does not say.
+	if cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired && o.checksumCalculation == "" {
+		po.NoChecksum = true
+	}
 	rep, err := runPreflight(ctx, g, cfg, po)
 	if err != nil {
 		return signalFailure(ctx, err) // cancelled: the exit code of the signal

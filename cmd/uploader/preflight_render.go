@@ -52,5 +52,5 @@ func renderReport(w io.Writer, r preflight.Report) {
 	if r.BucketRegion != "" {
 		extra += ", bucket in " + r.BucketRegion
 	}
-	fmt.Fprintf(w, "verdict: %s (%d requests%s)\n", r.Verdict, r.Requests, extra)
+	fmt.Fprintf(w, "verdict: %s (%s%s)\n", r.Verdict, plural(r.Requests, "request"), extra)
 }

@@ -68,7 +68,7 @@ func printSetDryrun(g *globalOptions, o *cpOptions, job *setJob) error {
 	if o.json {
 		return nil
 	}
-	fmt.Fprintf(out, "(dryrun) %d files (%s) from %s to %s, up to %d at a time\n", files, size.Format(bytes), job.root, job.target, job.opts.Concurrency)
+	fmt.Fprintf(out, "(dryrun) %s (%s) from %s to %s, up to %d at a time\n", plural(int(files), "file"), size.Format(bytes), job.root, job.target, job.opts.Concurrency)
 	switch job.skip {
 	case tree.SkipSync:
 		fmt.Fprintf(out, "  skip-existing: one listing of the prefix would decide (same size, object not older than the file)\n")

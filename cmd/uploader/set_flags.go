@@ -29,6 +29,7 @@ func (s *setFlags) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&s.noFollowSymlinks, "no-follow-symlinks", false, "with --recursive: leave symlinks out")
 	f.StringVar(&s.skipExisting, "skip-existing", "", "with --recursive: skip the files already uploaded. --skip-existing (=sync): the aws s3 sync rule, from one listing of the prefix: same size and the object not older than the file; --skip-existing=content: also HeadObject each file of the same size and compare its encryption and full-object checksum (the file is read)")
 	f.Lookup("skip-existing").NoOptDefVal = "sync"
+	completeValues(cmd, "skip-existing", "sync", "content")
 }
 
 // skipMode is --skip-existing as the set's SkipMode.

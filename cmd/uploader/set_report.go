@@ -156,7 +156,7 @@ func (r *setRun) summaryLine(s tree.Summary) string {
 	elapsed := time.Since(r.start)
 	sent := r.sent.n.Load()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d files uploaded to %s (%s sent in %s, %s/s)", s.Count(tree.OK), r.filesTotal(), r.job.target,
+	fmt.Fprintf(&b, "%d of %s uploaded to %s (%s sent in %s, %s/s)", s.Count(tree.OK), plural(r.filesTotal(), "file"), r.job.target,
 		size.Format(sent), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)))
 	for _, part := range []struct {
 		n    int

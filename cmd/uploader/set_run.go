@@ -153,7 +153,7 @@ func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) e
 			return fileListener{listeners: r.others, events: r.events, source: f.Entry.Rel}
 		}
 	}
-	r.say("uploading %d files (%s) from %s to %s, up to %d at a time\n", r.totals.Files, size.Format(r.totals.Bytes), r.job.root, r.job.target, opts.Concurrency)
+	r.say("uploading %s (%s) from %s to %s, up to %d at a time\n", plural(int(r.totals.Files), "file"), size.Format(r.totals.Bytes), r.job.root, r.job.target, opts.Concurrency)
 	sum, err := tree.Run(r.intr.ctx, u, to)
 	if err != nil {
 		return usagef(err) // the root went away since it was counted

@@ -23,6 +23,7 @@ func (s *sseFlags) addFlags(cmd *cobra.Command) {
 	f.StringVar(&s.keyID, "sse-kms-key-id", "", "KMS key for aws:kms: key id, key ARN or alias/NAME (default: the bucket's key, else aws/s3)")
 	f.StringVar(&s.context, "sse-kms-context", "", "extra KMS encryption context, a JSON object of strings")
 	f.BoolVar(&s.bucketKey, "bucket-key-enabled", false, "use an S3 Bucket Key (fewer KMS calls; encryption context becomes the bucket ARN)")
+	completeValues(cmd, "sse", upload.SSEKMS, upload.SSEKMSDSSE, upload.SSES3)
 }
 
 // sse validates the flags into the engine's settings; errors are usage

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/uploader-dev/uploader/internal/awsconfig"
+	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/s3url"
 	"github.com/uploader-dev/uploader/upload"
 )
@@ -62,7 +64,7 @@ Journals whose upload no longer exists on S3 are removed as they are found.`),
 func exactArgs(n int, usage string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usagef(fmt.Errorf("expected %d argument(s), got %d: %s", n, len(args), usage))
+			return usagef(fmt.Errorf("expected %s, got %d: %s", plural(n, "argument"), len(args), usage))
 		}
 		return nil
 	}
@@ -103,28 +105,65 @@ func (o *uploadsOptions) env(cmd *cobra.Command, g *globalOptions, arg string) (
 	return &uploadsEnv{ctx: ctx, client: awsconfig.S3(cfg, g.endpointURL), store: store, target: target}, stop, nil
 }
 
+// uploadsListJSON is `uploads list --json`'s one document: the uploads,
+// or on a failure the error, its exit code and the diagnosis when there
+// is one (docs/json-events.md).
+type uploadsListJSON struct {
+	Bucket    string              `json:"bucket"`
+	Prefix    string              `json:"prefix"`
+	Uploads   *[]pendingUpload    `json:"uploads,omitempty"` // [] when none; absent on a failure
+	Error     string              `json:"error,omitempty"`
+	ExitCode  *int                `json:"exit_code,omitempty"`
+	Diagnosis *diagnose.Diagnosis `json:"diagnosis,omitempty"`
+}
+
 func runUploadsList(cmd *cobra.Command, g *globalOptions, o *uploadsOptions, arg string) error {
+	list, err := listUploads(cmd, g, o, arg)
+	if !o.json {
+		if err == nil {
+			printUploads(g.stdout, list.Uploads)
+		}
+		return err
+	}
+	var doc uploadsListJSON
+	if u, perr := s3url.Parse(arg); perr == nil {
+		doc.Bucket, doc.Prefix = u.Bucket, u.Key
+	}
+	if err != nil {
+		// The human line still goes to stderr (main prints it); stdout
+		// gets the one document a program reads.
+		code := exitCode(err)
+		doc.Error, doc.ExitCode = err.Error(), &code
+		var d *diagnose.Diagnosis
+		if errors.As(err, &d) {
+			doc.Diagnosis = d
+		}
+	} else {
+		ups := jsonUploads(list.Uploads)
+		doc.Uploads = &ups
+	}
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	if jerr := enc.Encode(doc); jerr != nil && err == nil {
+		return jerr
+	}
+	return err
+}
+
+// listUploads lists the uploads under arg and says which journals it
+// removed (on stderr).
+func listUploads(cmd *cobra.Command, g *globalOptions, o *uploadsOptions, arg string) (upload.UploadList, error) {
 	e, stop, err := o.env(cmd, g, arg)
 	if err != nil {
-		return err
+		return upload.UploadList{}, err
 	}
 	defer stop()
 	list, err := upload.ListUploads(e.ctx, e.client, upload.ListUploadsOptions{Bucket: e.target.Bucket, Prefix: e.target.Key, Journals: e.store})
 	if err != nil {
-		return signalFailure(e.ctx, err)
+		return list, signalFailure(e.ctx, err)
 	}
 	printCleaned(g, list.Cleaned)
-	if o.json {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Bucket  string          `json:"bucket"`
-			Prefix  string          `json:"prefix"`
-			Uploads []pendingUpload `json:"uploads"`
-		}{e.target.Bucket, e.target.Key, jsonUploads(list.Uploads)})
-	}
-	printUploads(g.stdout, list.Uploads)
-	return nil
+	return list, nil
 }
 
 // jsonUploads is never nil: an empty list is [] in the JSON, not null.
@@ -147,7 +186,7 @@ func printUploads(w io.Writer, list []upload.PendingUpload) {
 	for _, p := range list {
 		local := "-"
 		if p.Source != "" {
-			local = fmt.Sprintf("%s (%d parts journaled)", p.Source, p.JournaledParts)
+			local = fmt.Sprintf("%s (%s journaled)", p.Source, plural(p.JournaledParts, "part"))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Key, p.UploadID, p.Initiated.Local().Format(time.RFC3339), local)
 	}

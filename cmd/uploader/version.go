@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -30,16 +32,32 @@ func versionText() string {
 	return describeVersion(version, bi, runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH)
 }
 
-// describeVersion names the build: the ldflags version when set, else the
-// module version the Go toolchain recorded (`go install ...@v1.2.3`
-// records v1.2.3; a go build in a git checkout, a pseudo-version), else
-// "dev"; then the VCS revision when the build info has one, so that a
-// build from a checkout can be traced to its commit.
+var (
+	// releaseVersion is a tag: v1.2.3, v1.2.3-rc.1 (not a Go
+	// pseudo-version, not git describe's "-N-gHASH" or "-dirty").
+	releaseVersion = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$`)
+	pseudoVersion  = regexp.MustCompile(`\d{14}-[0-9a-f]{12}$`)
+	// describeHash is git describe's --always output without a tag.
+	describeHash = regexp.MustCompile(`^([0-9a-f]{7,40})(-dirty)?$`)
+	// describeAfter is git describe's output after a tag.
+	describeAfter = regexp.MustCompile(`^(v.+)-(\d+)-g([0-9a-f]{7,40})(-dirty)?$`)
+)
+
+// describeVersion names the build. A release says its version, as `go
+// install ...@v1.2.3` or `make build` on a tag make it: "uploader v1.2.3
+// (...)". Anything else is a development build and says so, with the
+// commit it was built from: "uploader devel (commit 9ea19a7c0ffe, 2026-11-29;
+// ...)". The commit comes from the VCS stamp of the build info, else from
+// the ldflags version (make build passes git describe, a bare hash in a
+// clone without tags); then the Go version, platform and S3 SDK.
 func describeVersion(ldflags string, bi *debug.BuildInfo, goVersion, platform string) string {
-	v := ldflags
-	rev, sdk := "", "unknown"
+	v := ""
+	if ldflags != "dev" {
+		v = ldflags
+	}
+	rev, date, sdk := "", "", "unknown"
 	if bi != nil {
-		if v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
 		}
 		modified := false
@@ -49,6 +67,8 @@ func describeVersion(ldflags string, bi *debug.BuildInfo, goVersion, platform st
 				rev = s.Value
 			case "vcs.modified":
 				modified = s.Value == "true"
+			case "vcs.time":
+				date, _, _ = strings.Cut(s.Value, "T")
 			}
 		}
 		if len(rev) > 12 {
@@ -63,9 +83,40 @@ func describeVersion(ldflags string, bi *debug.BuildInfo, goVersion, platform st
 			}
 		}
 	}
-	details := fmt.Sprintf("%s, %s, aws-sdk-go-v2/service/s3 %s", goVersion, platform, sdk)
-	if rev != "" {
-		details = "commit " + rev + ", " + details
+	after := ""
+	if m := describeHash.FindStringSubmatch(v); m != nil {
+		if rev == "" {
+			rev = m[1] + strings.Replace(m[2], "-", "+", 1)
+		}
+		v = ""
+	} else if m := describeAfter.FindStringSubmatch(v); m != nil {
+		if rev == "" {
+			rev = m[3] + strings.Replace(m[4], "-", "+", 1)
+		}
+		after = m[2] + " commits after " + m[1]
+		v = ""
 	}
-	return fmt.Sprintf("uploader %s (%s)", v, details)
+	release := releaseVersion.MatchString(v) && !pseudoVersion.MatchString(v) && !strings.HasSuffix(v, "-dirty")
+	details := fmt.Sprintf("%s, %s, aws-sdk-go-v2/service/s3 %s", goVersion, platform, sdk)
+	if release {
+		if rev != "" {
+			details = "commit " + rev + ", " + details
+		}
+		return fmt.Sprintf("uploader %s (%s)", v, details)
+	}
+	// A development build: what it was built from.
+	from := "commit unknown"
+	if rev != "" {
+		from = "commit " + rev
+	}
+	if date != "" {
+		from += ", " + date
+	}
+	if after != "" {
+		from += ", " + after
+	}
+	if v != "" && !pseudoVersion.MatchString(v) {
+		from = v + ", " + from // a version that is not a release, e.g. v1.2.3-dirty
+	}
+	return fmt.Sprintf("uploader devel (%s; %s)", from, details)
 }

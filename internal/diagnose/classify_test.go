@@ -81,7 +81,7 @@ func TestClassify(t *testing.T) {
 		{"KMS GenerateDataKey 403, XML body (moto)", undecodable403("KMS", "GenerateDataKey", `<ErrorResponse><Error><Code>AccessDeniedException</Code><Message>denied</Message></Error><RequestId>MOTO1</RequestId></ErrorResponse>`),
 			Context{Key: keyARN, Principal: userARN}, MissingKMSGenerateDataKey, []string{"MOTO1"}, nil},
 		{"KMS Decrypt 403, garbage body", undecodable403("KMS", "Decrypt", `<html>nope</html>`), Context{Key: keyARN}, MissingKMSDecrypt,
-			[]string{"body not decodable"}, []string{principalPlaceholder, "sts get-caller-identity"}},
+			[]string{"HTTP 403 Forbidden, no error code"}, []string{principalPlaceholder, "sts get-caller-identity"}},
 		{"KMS DescribeKey denied: not ours", kmsErr("DescribeKey", 400, "AccessDeniedException", "denied"), Context{}, "", nil, nil},
 		{"IAM simulate denied: not ours", sdkErr("IAM", "SimulatePrincipalPolicy", 403, apiErr("AccessDenied", "User: "+userARN+" is not authorized to perform: iam:SimulatePrincipalPolicy on resource: "+userARN), ""), Context{}, "", nil, nil},
 		{"STS 403 undecodable: not ours", undecodable403("STS", "GetCallerIdentity", "<x/>"), Context{}, "", nil, nil},

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -37,11 +38,22 @@ func statusText(f facts) string {
 	case f.status != 0 && f.code != "":
 		return fmt.Sprintf("HTTP %d %s", f.status, f.code)
 	case f.status != 0:
-		return fmt.Sprintf("HTTP %d, body not decodable", f.status)
+		return StatusOnly(f.status)
 	case f.code != "":
 		return f.code
 	}
 	return "no response"
+}
+
+// StatusOnly says an answer that carried a status and no error code (no
+// body, or one the SDK could not read, as proxies and emulators send):
+// "HTTP 403 Forbidden, no error code".
+func StatusOnly(status int) string {
+	s := fmt.Sprintf("HTTP %d", status)
+	if t := http.StatusText(status); t != "" {
+		s += " " + t
+	}
+	return s + ", no error code"
 }
 
 func awsSays(f facts) string {
