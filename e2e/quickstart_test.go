@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +18,9 @@ func TestQuickstart(t *testing.T) {
 	}
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("the Quick start runs make")
+	}
+	if readme, script := readmeQuickstart(t), scriptCommands(t); readme != script {
+		t.Fatalf("README's Quick start and docs/quickstart.sh differ:\nREADME:\n%s\nscript:\n%s", readme, script)
 	}
 	cmd := exec.Command("sh", "docs/quickstart.sh")
 	cmd.Dir = ".."
@@ -36,4 +40,42 @@ func TestQuickstart(t *testing.T) {
 			t.Errorf("no line matching %s in:\n%s", want, out)
 		}
 	}
+}
+
+// readmeQuickstart is the README Quick start's local-stack block: the
+// fenced sh block that starts the test stack.
+func readmeQuickstart(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, block := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		if strings.Contains(block[1], "bin/teststack start") {
+			return strings.TrimSpace(block[1])
+		}
+	}
+	t.Fatal("README has no Quick start block that starts the local stack")
+	return ""
+}
+
+// scriptCommands are docs/quickstart.sh's command lines, without comments.
+func scriptCommands(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/quickstart.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = line[:i]
+		}
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || line == "set -e" {
+			continue
+		}
+		cmds = append(cmds, line)
+	}
+	return strings.Join(cmds, "\n")
 }
