@@ -54,6 +54,9 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	if o.json {
 		events = newJSONEvents(g.stdout, job.src, job.target.String())
 	}
+	if err := refuseLocked(job); err != nil {
+		return reportCpFailure(g, events, job, err) // before the preflight's requests
+	}
 	var rep *preflight.Report
 	if !o.noPreflight {
 		r, err := cpPreflight(intr, g, cfg, job, events)
