@@ -27,10 +27,9 @@ type setRun struct {
 	intr   *interrupter
 	totals tree.Totals // the counting pass: the bar, files_total, the preflight's file
 
-	others listeners // the set's listeners but its JSON events, for each file's own (fileListener)
-	sent   *byteCounter
-	events *setEvents // --json
-	bar    *setBar    // a terminal
+	rep    *reporter // each file's end, the summary; its events (--json) and byte count
+	others listeners // the set's listeners but its JSON events, for each file's own (objectListener)
+	bar    *setBar   // a terminal
 	start  time.Time
 	sum    tree.Summary
 	pre    error               // a preflight that ended the set before any file
@@ -96,11 +95,12 @@ func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) (
 			return nil, err
 		}
 	}
-	r := &setRun{g: g, o: o, job: job, intr: intr, totals: totals, sent: &byteCounter{}, start: time.Now()}
+	var events *eventWriter
 	if o.json {
-		r.events = newSetEvents(g.stdout, job, totals)
+		events = newEventWriter(g.stdout).forSet(totals.Files+totals.Other, totals.Bytes)
 	}
-	return r, nil
+	rep := newReporter(g, events, true, job.opts.AbortOnFailure)
+	return &setRun{g: g, o: o, job: job, intr: intr, totals: totals, rep: rep, start: rep.start}, nil
 }
 
 // preflight checks the set once, as an upload of its largest file under
@@ -112,8 +112,8 @@ func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosi
 	plan, _ := r.job.plan(big) // checked by newSetRun
 	po := checkOptions(cfg, r.job.target.Bucket, r.job.target.Key+big.Rel, big.Path, plan, r.job.input, r.job.opts)
 	var emit func(any)
-	if r.events != nil {
-		emit = r.events.emit
+	if r.rep.events != nil {
+		emit = r.rep.events.emit
 	}
 	var more []func(context.Context, *preflight.Report) error
 	if r.job.skip != tree.SkipNone {
@@ -127,15 +127,13 @@ func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosi
 
 // run makes the one Uploader every file goes through and runs the set.
 func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) error {
-	ls := listeners{r.sent}
+	ls := listeners{r.rep.sent}
 	if !r.g.quiet && !r.o.noProgress && isTerminal(os.Stderr) && r.totals.Files > 0 {
 		r.bar = newSetBar(r.g.stderr, r.totals.Files, r.totals.Bytes)
+		r.rep.clear = r.bar.clear
 		ls = append(ls, r.bar)
 	}
 	r.others = ls
-	if r.events != nil {
-		ls = append(ls, r.events)
-	}
 	opts := r.job.opts
 	opts.Listener, opts.Diagnostics = ls, diag
 	u := upload.New(client, opts)
@@ -149,10 +147,8 @@ func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) e
 	if !opts.NoChecksum {
 		to.Checksum = opts.Checksum
 	}
-	if r.events != nil {
-		to.Listener = func(f tree.File) upload.Listener {
-			return fileListener{listeners: r.others, events: r.events, source: f.Entry.Rel}
-		}
+	to.Listener = func(f tree.File) upload.Listener {
+		return objectListener{listeners: r.others, events: r.rep.events, obj: object{Source: f.Entry.Rel, Target: r.job.url(f.Key)}}
 	}
 	r.say("uploading %d files (%s) from %s to %s, up to %d at a time\n", r.totals.Files, size.Format(r.totals.Bytes), r.job.root, r.job.target, opts.Concurrency)
 	sum, err := tree.Run(r.intr.ctx, u, to)
@@ -212,8 +208,5 @@ func (r *setRun) finish(fr tree.FileResult) {
 		}
 		r.bar.fileDone(unsent)
 	}
-	r.reportOutcome(fr)
-	if r.events != nil {
-		r.events.result(fr, r.job.url(fr.Key), r.fileCode(fr))
-	}
+	r.rep.end(fileOutcome(fr, object{Source: fr.Entry.Rel, Target: r.job.url(fr.Key)}, r.fileCode(fr)))
 }
