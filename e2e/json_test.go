@@ -108,8 +108,8 @@ var (
 			// One file's progress names it; a set's is over every file.
 			"source": {typ: jString, nonEmpty: true},
 			"target": {typ: jString, nonEmpty: true},
-			"bytes": {typ: jInt, required: true, min: ge(0)},
-			"rate":  {typ: jNumber, required: true, min: ge(0)},
+			"bytes":  {typ: jInt, required: true, min: ge(0)},
+			"rate":   {typ: jNumber, required: true, min: ge(0)},
 			// A set's (cp --recursive) progress only; checkSetSequence
 			// requires them there.
 			"files_done":  {typ: jInt, min: ge(0)},
