@@ -176,6 +176,7 @@ var (
 			"error":             opt(jString),
 			"diagnosis":         {typ: jObject, fields: diagnosisSchema},
 			"skip_rule":         {typ: jString, enum: []string{"sync", "content"}},
+			"dirs_unreadable":   {typ: jInt, min: ge(1)},
 		},
 	}
 )

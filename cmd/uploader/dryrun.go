@@ -143,7 +143,11 @@ func printSetDryrun(g *globalOptions, o *cpOptions, job *setJob) error {
 		if e.Kind == tree.Regular {
 			why = tree.CheckKey(key)
 		}
-		if why != nil {
+		switch {
+		case e.Kind == tree.UnreadableDir:
+			fmt.Fprintf(g.stderr, "warning: (dryrun) could not read the directory %s (%v): its files would not be uploaded\n", e.Rel, why)
+			continue
+		case why != nil:
 			fmt.Fprintf(g.stderr, "warning: (dryrun) would skip %s: %v\n", e.Rel, why)
 			continue
 		}

@@ -61,7 +61,7 @@ func (r *setRun) end() error {
 	if r.rep.events != nil {
 		ev := summaryEvent{Source: r.job.root, Target: r.job.target.String(),
 			FilesTotal: r.filesTotal(), FilesOK: s.Count(tree.OK), FilesFailed: s.Failed(), FilesSkipped: s.Count(tree.Skipped),
-			FilesNotStarted: r.notStarted(), ExitCode: code, Diagnosis: d}
+			FilesNotStarted: r.notStarted(), ExitCode: code, Diagnosis: d, DirsUnreadable: s.UnreadableDirs}
 		if r.job.skip != tree.SkipNone {
 			ev.SkipRule = r.job.skip.String()
 		}
@@ -100,7 +100,13 @@ func (r *setRun) summaryLine(s tree.Summary) string {
 	elapsed := time.Since(r.start)
 	sent := r.rep.sent.n.Load()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %d files uploaded to %s (%s sent in %s, %s/s)", s.Count(tree.OK), r.filesTotal(), r.job.target,
+	// Files as the header counted them (tree.Totals.Files, the regular
+	// files); what is not a regular file is listed apart below.
+	files := s.Files
+	if r.pre != nil {
+		files = r.totals.Files
+	}
+	fmt.Fprintf(&b, "%d of %d files uploaded to %s (%s sent in %s, %s/s)", s.Count(tree.OK), files, r.job.target,
 		size.Format(sent), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)))
 	for _, part := range []struct {
 		n    int
@@ -110,6 +116,7 @@ func (r *setRun) summaryLine(s tree.Summary) string {
 		{s.Count(tree.Skipped) - s.Existing, "skipped as not regular files (special or symlink loops)"},
 		{s.Failed(), "failed"},
 		{r.notStarted(), "not started"},
+		{s.UnreadableDirs, "directories could not be read (their files are not counted)"},
 	} {
 		if part.n > 0 {
 			fmt.Fprintf(&b, ", %d %s", part.n, part.what)

@@ -67,7 +67,7 @@ func runCpSet(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst strin
 		return err
 	}
 	var rep *preflight.Report
-	if !o.noPreflight && r.totals.Files > 0 {
+	if !o.noPreflight && r.totals.Largest.Path != "" {
 		pr, d, err := r.preflight(cfg)
 		if err != nil {
 			r.pre, r.preD = err, d
@@ -90,7 +90,7 @@ func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) (
 	if err != nil {
 		return nil, usagef(fmt.Errorf("source %s: %v", job.root, err))
 	}
-	if totals.Files > 0 {
+	if totals.Largest.Path != "" { // a file with a key S3 takes
 		if _, err := job.plan(totals.Largest); err != nil {
 			return nil, err
 		}
@@ -143,6 +143,9 @@ func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) e
 		Input: r.job.input, ContentType: r.o.contentTypeOf, Files: opts.Concurrency,
 		Skip: r.job.skip, Lister: s3c, Head: s3c, Journals: opts.Journals,
 		Stop: r.intr.Stop, OnResult: r.finish, Principal: diag.Principal,
+		OnUnreadableDir: func(e tree.Entry) {
+			r.warn("warning: could not read the directory %s (%v): its files are not uploaded\n", e.Rel, e.Err)
+		},
 	}
 	if !opts.NoChecksum {
 		to.Checksum = opts.Checksum
@@ -201,9 +204,9 @@ func (r *setRun) finish(fr tree.FileResult) {
 	if fr.Class == tree.NotStarted {
 		return
 	}
-	if r.bar != nil && (fr.Entry.Kind == tree.Regular && tree.CheckKey(fr.Key) == nil) { // the bar counts the files to upload
+	if r.bar != nil && fr.Entry.Kind == tree.Regular { // the bar counts the regular files (tree.Totals.Files)
 		var unsent int64
-		if fr.Class == tree.Skipped && fr.Reason == tree.Exists {
+		if fr.Class == tree.Skipped && fr.Reason == tree.Exists || tree.CheckKey(fr.Key) != nil {
 			unsent = fr.Entry.Size
 		}
 		r.bar.fileDone(unsent)
