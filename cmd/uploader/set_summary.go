@@ -10,6 +10,9 @@ import (
 	"github.com/uploader-dev/uploader/tree"
 )
 
+// A set's end: its summary line and JSON summary. Each file's end is the
+// reporter's (report.go), as one file's is.
+
 func (r *setRun) say(format string, args ...any)  { r.rep.say(format, args...) }
 func (r *setRun) warn(format string, args ...any) { r.rep.warn(format, args...) }
 
