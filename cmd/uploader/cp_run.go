@@ -56,9 +56,11 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	}
 	rep := newReporter(g, events, false, job.opts.AbortOnFailure)
 	obj := object{Source: job.src, Target: job.target.String()}
-	if err := refuseLocked(job); err != nil {
+	release, err := lockBeforePreflight(job)
+	if err != nil {
 		return rep.fail(outcome{obj: obj, err: err}) // before the preflight's requests
 	}
+	defer release()
 	var pre *preflight.Report
 	if !o.noPreflight {
 		r, err := cpPreflight(intr, g, cfg, job, rep, obj)
@@ -87,6 +89,7 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	job.opts.KMS = awsconfig.KMS(cfg) // proves a bare denial's cause before naming it
 	g.infof("%s\n", describePlan(job))
 	rep.start = time.Now() // the rate is the upload's, not the preflight's
+	release()              // the engine takes the lock again at once
 	res, err := uploadOne(ctx, upload.New(client, job.opts), job, intr)
 	speakDiagnosis(err)
 	if bar != nil {
