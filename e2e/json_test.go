@@ -105,8 +105,11 @@ var (
 		},
 		"progress": {
 			"event": req(jString),
-			"bytes": {typ: jInt, required: true, min: ge(0)},
-			"rate":  {typ: jNumber, required: true, min: ge(0)},
+			// One file's progress names it; a set's is over every file.
+			"source": {typ: jString, nonEmpty: true},
+			"target": {typ: jString, nonEmpty: true},
+			"bytes":  {typ: jInt, required: true, min: ge(0)},
+			"rate":   {typ: jNumber, required: true, min: ge(0)},
 			// A set's (cp --recursive) progress only; checkSetSequence
 			// requires them there.
 			"files_done":  {typ: jInt, min: ge(0)},
@@ -115,14 +118,16 @@ var (
 		},
 		"retry": {
 			"event":   req(jString),
-			"source":  {typ: jString, nonEmpty: true}, // a set's only
+			"source":  {typ: jString, required: true, nonEmpty: true},
+			"target":  {typ: jString, required: true, nonEmpty: true},
 			"part":    {typ: jInt, required: true, min: ge(0)},
 			"attempt": {typ: jInt, required: true, min: ge(2)},
 			"reason":  {typ: jString, required: true, nonEmpty: true},
 		},
 		"network_wait": {
 			"event":       req(jString),
-			"source":      {typ: jString, nonEmpty: true}, // a set's only
+			"source":      {typ: jString, required: true, nonEmpty: true},
+			"target":      {typ: jString, required: true, nonEmpty: true},
 			"operation":   {typ: jString, required: true, nonEmpty: true},
 			"part":        {typ: jInt, required: true, min: ge(0)},
 			"attempt":     {typ: jInt, required: true, min: ge(1)},
@@ -134,7 +139,7 @@ var (
 		"result": {
 			"event":              req(jString),
 			"status":             {typ: jString, required: true, enum: []string{"ok", "failed", "interrupted", "skipped", "cancelled"}},
-			"source":             {typ: jString, nonEmpty: true}, // a set's only
+			"source":             {typ: jString, required: true, nonEmpty: true},
 			"target":             {typ: jString, required: true, nonEmpty: true},
 			"bytes":              {typ: jInt, required: true, min: ge(0)},
 			"duration_seconds":   {typ: jNumber, required: true, min: ge(0)},
@@ -171,6 +176,7 @@ var (
 			"error":             opt(jString),
 			"diagnosis":         {typ: jObject, fields: diagnosisSchema},
 			"skip_rule":         {typ: jString, enum: []string{"sync", "content"}},
+			"dirs_unreadable":   {typ: jInt, min: ge(1)},
 		},
 	}
 )
@@ -407,6 +413,15 @@ func checkSequence(evs eventStream) []string {
 	if res.Kind != "result" {
 		return append(errs, fmt.Sprintf("the last event is %q, want result", res.Kind))
 	}
+	// Every event of the object names it, the same way (issue 15).
+	for _, e := range evs {
+		if e.Kind == "preflight" {
+			continue
+		}
+		if e.str("source") != res.str("source") || e.str("target") != res.str("target") {
+			errs = append(errs, fmt.Sprintf("%s names %s -> %s, the result %s -> %s", e.Kind, e.str("source"), e.str("target"), res.str("source"), res.str("target")))
+		}
+	}
 	if n := len(evs.kind("result")); n != 1 {
 		errs = append(errs, fmt.Sprintf("%d result events, want exactly 1", n))
 	}
@@ -426,10 +441,8 @@ func notSetOnly(e jsonEvent) []string {
 	case "summary":
 		errs = append(errs, "a summary event from a single-file cp")
 	case "result":
-		for _, k := range []string{"source", "reason"} {
-			if _, ok := e.Fields[k]; ok {
-				errs = append(errs, "a single-file result with "+k)
-			}
+		if _, ok := e.Fields["reason"]; ok {
+			errs = append(errs, "a single-file result with reason")
 		}
 		if st := e.str("status"); st == "skipped" || st == "cancelled" {
 			errs = append(errs, "a single-file result with status "+st)
@@ -438,6 +451,11 @@ func notSetOnly(e jsonEvent) []string {
 		for _, k := range []string{"files_done", "files_total", "total_bytes"} {
 			if _, ok := e.Fields[k]; ok {
 				errs = append(errs, "a single-file progress with "+k)
+			}
+		}
+		for _, k := range []string{"source", "target"} {
+			if _, ok := e.Fields[k]; !ok {
+				errs = append(errs, "a single-file progress without "+k)
 			}
 		}
 	}

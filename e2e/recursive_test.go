@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -208,5 +209,53 @@ func link(t *testing.T, target, path string) {
 	}
 	if err := os.Symlink(target, path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The header's count and the summary's agree (issue 16: "uploading 4
+// files" then "3 of 6"): both count the regular files, one from the
+// counting pass and one from the walk; a FIFO, an excluded file, a
+// symlink to a file and (not as root, which reads any directory) an
+// unreadable directory, which is a warning naming it and counted apart.
+func TestRecursiveHeaderAndSummaryAgree(t *testing.T) {
+	tr := newTree(t, map[string]int64{"a.bin": 100, "sub/b.bin": 200, "skip.tmp": 10, "closed/c.bin": 10})
+	if err := syscall.Mkfifo(tr.path("pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a.bin", tr.path("link.bin")); err != nil {
+		t.Fatal(err)
+	}
+	var files int64 = 4 // a.bin, closed/c.bin, link.bin, sub/b.bin
+	unreadable := os.Geteuid() != 0
+	if unreadable {
+		if err := os.Chmod(tr.path("closed"), 0); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(tr.path("closed"), 0o755) })
+		files = 3
+	}
+	prefix := setPrefix(t)
+	r := runCLI(t, stack.Full, setCp(tr.dir, prefix, "--exclude", "*.tmp", "--json")...)
+	if r.Code != 1 {
+		t.Fatalf("exit %d, want 1 (the FIFO): %s", r.Code, r)
+	}
+	if want := fmt.Sprintf("uploading %d files", files); !strings.Contains(r.Stderr, want) {
+		t.Errorf("header: no %q:\n%s", want, r.Stderr)
+	}
+	if want := fmt.Sprintf("%d of %d files uploaded", files, files); !strings.Contains(r.Stderr, want) {
+		t.Errorf("summary: no %q:\n%s", want, r.Stderr)
+	}
+	evs := validateSetEvents(t, r)
+	sum := evs.result()
+	if sum.int("files_total") != files+1 || sum.int("files_ok") != files || sum.int("files_skipped") != 1 {
+		t.Errorf("summary %s", sum.Line)
+	}
+	if unreadable {
+		if !strings.Contains(r.Stderr, "could not read the directory closed") || strings.Contains(r.Stdout, `"source":"closed"`) {
+			t.Errorf("the unreadable directory is not a warning naming it, or has a file's result:\n%s\n%s", r.Stderr, r.Stdout)
+		}
+		if sum.int("dirs_unreadable") != 1 {
+			t.Errorf("summary %s: want dirs_unreadable 1", sum.Line)
+		}
 	}
 }

@@ -466,3 +466,65 @@ func checkJournalFile(t *testing.T, path string) {
 		t.Errorf("journal %s holds credentials", path)
 	}
 }
+
+// A second run with its preflight on is refused as soon as it sees the
+// first's lock: exit 1 naming the first's pid, quickly, and without a
+// single preflight request (issue 17: it used to run its whole preflight
+// first).
+func TestResumeConcurrentRunLockedBeforePreflight(t *testing.T) {
+	src, sum := makeFile(t, 40*size.MiB)
+	key := uniqueKey(t, "obj.bin")
+	cleanupKey(t, key)
+	stack.ResetCounts()
+	stack.SetFaults(teststack.Faults{Delay: 2 * time.Second})
+	defer stack.SetFaults(teststack.Faults{})
+	first := startCLI(t, stack.Full, kmsCp(src, key)...)
+	waitFor(t, time.Minute, "the first run's CreateMultipartUpload", func() bool {
+		return stack.Counts().Requests(stack.Full.Name, "CreateMultipartUpload") >= 1
+	})
+	// Everything but the first run's parts: the second's preflight would
+	// show here (GetCallerIdentity, HeadBucket, the KMS calls, the canary).
+	others := func() int {
+		n := 0
+		for k, v := range stack.Counts().Calls {
+			if k.Op != "UploadPart" && k.Op != "CompleteMultipartUpload" {
+				n += v.Requests
+			}
+		}
+		return n
+	}
+	before := others()
+	args := kmsCp(src, key)
+	for i, a := range args {
+		if a == "--no-preflight" {
+			args = append(args[:i:i], args[i+1:]...)
+			break
+		}
+	}
+	began := time.Now()
+	second := runCLI(t, stack.Full, args...)
+	took := time.Since(began)
+	if second.Code != 1 {
+		t.Errorf("second run: exit %d, want 1: %s", second.Code, second)
+	}
+	if pid := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.Stderr, pid) {
+		t.Errorf("second run does not name the first (%s):\n%s", pid, second.Stderr)
+	}
+	if strings.Contains(second.Stderr, "preflight") || strings.Contains(second.Stderr, "PASS") {
+		t.Errorf("second run ran its preflight:\n%s", second.Stderr)
+	}
+	if after := others(); after != before {
+		t.Errorf("the second run made %d requests besides the first's parts, want none", after-before)
+	}
+	if took > 10*time.Second {
+		t.Errorf("second run took %s to be refused", took)
+	}
+	stack.SetFaults(teststack.Faults{})
+	if r := first.wait(t); r.Code != 0 {
+		t.Fatalf("first run: exit %d, want 0: %s", r.Code, r)
+	}
+	if got, _ := objectSHA256(t, key); got != sum {
+		t.Errorf("object SHA-256 %s, source %s", got, sum)
+	}
+	noUploadFor(t, key)
+}

@@ -95,9 +95,14 @@ type FileResult struct {
 
 // Summary counts a set's outcomes.
 type Summary struct {
-	// Entries is every entry the walk yielded (files, special files,
-	// loops, broken paths).
+	// Entries is every entry the walk yielded but unreadable directories
+	// (files, special files, loops, broken paths): one FileResult each.
 	Entries int
+	// Files is the regular files among them, as Totals.Files counts them.
+	Files int
+	// UnreadableDirs counts the directories that could not be read; their
+	// files (what could not be listed) are in no other count.
+	UnreadableDirs int
 	// ByClass counts the results by Class.
 	ByClass [numClasses]int
 	// Existing counts the files skipped as already uploaded (a success);
@@ -130,6 +135,9 @@ func (s *Summary) Failed() int {
 
 func (s *Summary) add(r FileResult) {
 	s.Entries++
+	if r.Entry.Kind == Regular {
+		s.Files++
+	}
 	s.ByClass[r.Class]++
 	switch r.Class {
 	case OK:
@@ -153,7 +161,8 @@ const (
 // interrupted it (130 SIGINT, 143 SIGTERM; signo 0: none), else 3 if any
 // file (or the set's listing) failed permanently, else 4 if any failed
 // transiently, else 1 if any failed otherwise, was interrupted without a
-// signal, or was skipped as not a regular file, else 0. Files skipped as
+// signal, or was skipped as not a regular file, or a directory could not
+// be read (a backup that misses a directory did not succeed), else 0. Files skipped as
 // already there are a success; files cancelled by a permanent failure or
 // not started change nothing (the failure that caused it ranks).
 func ExitCode(s Summary, signo int) int {
@@ -168,7 +177,7 @@ func ExitCode(s Summary, signo int) int {
 		return ExitDiagnosed
 	case s.ByClass[FailedTransient] > 0 || s.Err != nil && setClass == upload.Transient:
 		return ExitTransient
-	case s.ByClass[Failed] > 0 || s.ByClass[Interrupted] > 0 || s.ByClass[Skipped] > s.Existing || s.Err != nil:
+	case s.ByClass[Failed] > 0 || s.ByClass[Interrupted] > 0 || s.ByClass[Skipped] > s.Existing || s.Err != nil || s.UnreadableDirs > 0:
 		return ExitFailed
 	}
 	return ExitOK

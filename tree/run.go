@@ -76,6 +76,11 @@ type Options struct {
 	// OnResult, when set, receives each file's result as it ends, one call
 	// at a time, in the order they end.
 	OnResult func(FileResult)
+	// OnUnreadableDir, when set, hears of each directory the walk could
+	// not read (Entry.Rel names it, Entry.Err says why), called as
+	// OnResult is. Its files are in no result; Summary.UnreadableDirs
+	// counts it and makes the set's exit 1.
+	OnUnreadableDir func(Entry)
 	// Principal (the caller's ARN, when known) is named in diagnoses the
 	// set makes itself (a denied listing or HeadObject).
 	Principal string
@@ -194,6 +199,9 @@ func (r *runner) produce(w entries) {
 		case Broken:
 			fr.Class, fr.Err = Failed, fmt.Errorf("%s: %w", e.Path, e.Err)
 			r.done(fr)
+			continue
+		case UnreadableDir:
+			r.unreadable(e)
 			continue
 		}
 		if err := CheckKey(fr.Key); err != nil {
@@ -407,6 +415,15 @@ func (r *runner) done(fr FileResult) {
 	r.sum.add(fr)
 	if r.o.OnResult != nil {
 		r.o.OnResult(fr)
+	}
+}
+
+func (r *runner) unreadable(e Entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sum.UnreadableDirs++
+	if r.o.OnUnreadableDir != nil {
+		r.o.OnUnreadableDir(e)
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 
 // Entry is one path the walk found: Rel (relative to the root,
 // '/'-separated), Path (to open), Kind, and for a regular file its Size
-// and ModTime; Err says what went wrong for Loop and Broken, and what a
+// and ModTime; Err says what went wrong for Loop, Broken and
+// UnreadableDir, and what a
 // Special file is.
 type Entry = walk.Entry
 
@@ -21,7 +22,11 @@ const (
 	Regular = walk.Regular // a regular file (or a followed symlink to one): uploaded
 	Special = walk.Special // a FIFO, socket or device: skipped, never opened
 	Loop    = walk.Loop    // a symlinked directory leading back to an ancestor: not descended
-	Broken  = walk.Broken  // could not be examined (dangling symlink, unreadable directory)
+	Broken  = walk.Broken  // could not be examined (a dangling symlink, a file that cannot be stat'ed)
+	// UnreadableDir is a directory that could not be read: not a file, so
+	// no FileResult; Options.OnUnreadableDir hears of it and
+	// Summary.UnreadableDirs counts it.
+	UnreadableDir = walk.UnreadableDir
 )
 
 // Rule is one include or exclude pattern (Python fnmatch: '*' matches '/'
@@ -75,15 +80,18 @@ type SourceError struct {
 func (e *SourceError) Error() string { return fmt.Sprintf("source %s: %v", e.Root, e.Err) }
 func (e *SourceError) Unwrap() error { return e.Err }
 
-// Totals are what a counting pass found: the files to upload, their
-// bytes, the largest (for a preflight that plans as the set's biggest
-// upload), and the entries that are not uploaded (special files, loops,
-// broken paths, keys S3 refuses).
+// Totals are what a counting pass found, counted as Run's Summary counts
+// the same walk: Files, the regular files (to upload; one whose key S3
+// refuses fails on its own), their bytes, the largest with a valid key
+// (for a preflight that plans as the set's biggest upload); Other, the
+// entries that are not regular files (special files, loops, broken
+// paths); UnreadableDirs, the directories that could not be read.
 type Totals struct {
-	Files   int
-	Bytes   int64
-	Largest Entry // Rel "" when there are no files
-	Other   int
+	Files          int
+	Bytes          int64
+	Largest        Entry // Rel "" when there are no files
+	Other          int
+	UnreadableDirs int
 }
 
 // Count walks the tree once without keeping it, for totals before a set
@@ -96,14 +104,17 @@ func Count(root, prefix string, o WalkOptions) (Totals, error) {
 	}
 	var t Totals
 	for e, ok := w.Next(); ok; e, ok = w.Next() {
-		if e.Kind != Regular || CheckKey(prefix+e.Rel) != nil {
+		switch e.Kind {
+		case Regular:
+			t.Files++
+			t.Bytes += e.Size
+			if CheckKey(prefix+e.Rel) == nil && (t.Largest.Rel == "" || e.Size > t.Largest.Size) {
+				t.Largest = e
+			}
+		case UnreadableDir:
+			t.UnreadableDirs++
+		default:
 			t.Other++
-			continue
-		}
-		t.Files++
-		t.Bytes += e.Size
-		if t.Largest.Rel == "" || e.Size > t.Largest.Size {
-			t.Largest = e
 		}
 	}
 	return t, nil

@@ -89,6 +89,9 @@ max_bandwidth) apply; flags override them.`),
   tar c /srv | uploader cp - s3://my-bucket/srv.tar --expected-size 200GiB --json
   uploader cp /srv/backups s3://my-bucket/backups/ --recursive --exclude '*.tmp' --skip-existing`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if err := o.set.spacedValue(cmd, args); err != nil {
+				return err
+			}
 			if len(args) != 2 {
 				return usagef(fmt.Errorf("cp takes a source and a target, got %s: uploader cp FILE s3://BUCKET/KEY", plural(len(args), "argument")))
 			}

@@ -9,28 +9,28 @@ import (
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/preflight"
+	"github.com/uploader-dev/uploader/tree"
 )
 
 // cpPreflight runs the checks before cp sends data. A FAIL stops cp with
 // exit 3 before any data moves, an INCONCLUSIVE verdict (nothing proved,
 // e.g. the endpoint unreachable) with exit 5; WARNs are shown and the
 // upload goes on.
-func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob, events *jsonEvents) (preflight.Report, error) {
+func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob, rep *reporter, obj object) (preflight.Report, error) {
 	source := job.absPath
 	if job.src == "-" {
 		source = "-" // a stream: its parts are buffered, not read in place
 	}
 	po := checkOptions(cfg, job.target.Bucket, job.target.Key, source, job.plan, job.input, job.opts)
 	var emit func(any)
-	if events != nil {
-		emit = events.emit
+	if rep.events != nil {
+		emit = rep.events.emit
 	}
-	rep, d, err := checkBeforeUpload(intr, g, cfg, po, job.target.String(), emit)
-	var reported *exitError
-	if events != nil && errors.As(err, &reported) && reported.reported {
-		events.result(resultEvent{Status: "failed", ExitCode: reported.code, Error: err.Error(), Diagnosis: d})
+	r, d, err := checkBeforeUpload(intr, g, cfg, po, job.target.String(), emit)
+	if isReported(err) { // its lines are printed: the JSON result follows
+		rep.end(outcome{obj: obj, class: tree.Failed, code: exitCode(err), err: err, diag: d, wholeRun: true, reported: true})
 	}
-	return rep, err
+	return r, err
 }
 
 // checkBeforeUpload runs the preflight for cp, of one file or of a set (po

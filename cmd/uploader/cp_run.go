@@ -48,67 +48,57 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	if err != nil {
 		return err
 	}
-	var events *jsonEvents
+	var events *eventWriter
 	if o.json {
-		events = newJSONEvents(g.stdout, job.src, job.target.String())
+		events = newEventWriter(g.stdout)
 	}
-	var rep *preflight.Report
+	rep := newReporter(g, events, false, job.opts.AbortOnFailure)
+	obj := object{Source: job.src, Target: job.target.String()}
+	release, err := lockBeforePreflight(job)
+	if err != nil {
+		return rep.fail(outcome{obj: obj, err: err}) // before the preflight's requests
+	}
+	defer release()
+	var pre *preflight.Report
 	if !o.noPreflight {
-		r, err := cpPreflight(intr, g, cfg, job, events)
+		r, err := cpPreflight(intr, g, cfg, job, rep, obj)
 		if err != nil && !isReported(err) {
 			// An interrupt or an error the preflight did not report: said
 			// like an upload's failure, with the JSON result last.
-			return reportCpFailure(g, events, job, err)
+			return rep.fail(outcome{obj: obj, err: err})
 		}
 		if err != nil {
 			return err
 		}
-		rep = &r
+		pre = &r
 	}
-	correctRegion(&cfg, rep)
+	correctRegion(&cfg, pre)
 	client := awsconfig.S3(cfg, g.endpointURL)
 	stsClient := awsconfig.STS(cfg)
 
-	var ls listeners
+	ls := listeners{rep.sent}
 	var bar *barListener
 	if !g.quiet && !o.noProgress && isTerminal(os.Stderr) {
 		bar = newBarListener(g.stderr, filepath.Base(job.target.Key))
 		ls = append(ls, bar)
 	}
-	if events != nil {
-		ls = append(ls, events)
-	}
-	job.opts.Listener = ls
-	job.opts.Diagnostics = diagnostics(cfg, stsClient, rep)
+	job.opts.Listener = objectListener{listeners: ls, events: events, obj: obj}
+	job.opts.Diagnostics = diagnostics(cfg, stsClient, pre)
 	job.opts.KMS = awsconfig.KMS(cfg) // proves a bare denial's cause before naming it
 	g.infof("%s\n", describePlan(job))
-	start := time.Now()
+	rep.start = time.Now() // the rate is the upload's, not the preflight's
 	u := upload.New(client, job.opts)
 	intr.watch(u.InFlight)
+	release() // the engine takes the lock again at once
 	res, err := uploadOne(ctx, u, job, intr)
 	speakDiagnosis(err)
 	if bar != nil {
 		bar.finish(err == nil)
 	}
-	for _, n := range res.Notes {
-		g.infof("note: %s\n", n)
-	}
-	for _, h := range unfinishedHints(res) {
-		g.infof("  %s\n", h)
-	}
 	if err != nil {
-		return reportCpFailure(g, events, job, cpFailure(intr, err))
+		return rep.fail(outcome{obj: obj, err: cpFailure(intr, err), upload: res})
 	}
-	elapsed := time.Since(start)
-	if events != nil {
-		ok := okResult(res)
-		ok.Notes = append(job.notes, res.Notes...)
-		events.result(ok)
-	}
-	sent := res.Size - res.Resumed
-	g.infof("uploaded %s to s3://%s/%s: %s in %s (%s/s)%s%s%s\n", job.displaySource(), res.Bucket, res.Key,
-		size.Format(res.Size), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)),
-		describeResumed(res), describeSSE(res), describeChecksum(res))
+	rep.end(outcome{obj: obj, class: tree.OK, upload: res, notes: job.notes, wholeRun: true})
 	return nil
 }
 
@@ -161,13 +151,6 @@ func diagnostics(cfg aws.Config, stsClient *sts.Client, rep *preflight.Report) u
 		return upload.LookupPrincipal(ctx, stsClient)
 	}
 	return d
-}
-
-func (job *cpJob) displaySource() string {
-	if job.src == "-" {
-		return "stdin"
-	}
-	return job.src
 }
 
 func describePlan(job *cpJob) string {

@@ -59,9 +59,8 @@ func TestExitCodes(t *testing.T) {
 
 // The advice names a command that works as pasted, for any key.
 func TestUploadFateQuotesTheTarget(t *testing.T) {
-	job := &cpJob{}
-	job.target.Bucket, job.target.Key = "b", "dir/it's a file.tar"
-	got := uploadFate(&upload.Error{UploadID: "U1", Kept: true}, job)
+	r := &reporter{}
+	got := r.uploadFate(&upload.Error{UploadID: "U1", Kept: true}, object{Source: "f", Target: "s3://b/dir/it's a file.tar"})
 	want := `uploader uploads abort 's3://b/dir/it'\''s a file.tar' --upload-id U1`
 	if !strings.Contains(got, want) {
 		t.Fatalf("advice %q does not contain %q", got, want)

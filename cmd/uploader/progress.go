@@ -30,7 +30,13 @@ func (b *barListener) Started(s upload.StartInfo) {
 	if b.bar != nil {
 		return
 	}
-	b.bar = progressbar.NewOptions64(s.Size, append(barOptions(b.w, b.desc),
+	// This run's bytes: what an earlier run uploaded is not sent again, and
+	// counted in neither the rate nor the time left (as a set's bar does).
+	total := s.Size
+	if total > 0 && s.Resumed < total {
+		total -= s.Resumed
+	}
+	b.bar = progressbar.NewOptions64(total, append(barOptions(b.w, b.desc),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }))...)
 }
 

@@ -45,6 +45,23 @@ func (s *setFlags) skipMode() (tree.SkipMode, error) {
 	return tree.SkipNone, fmt.Errorf("--skip-existing=%s: give --skip-existing (the sync rule: size and time, from one listing) or --skip-existing=content (also compares encryption and checksum, a HeadObject per file of the same size)", s.skipExisting)
 }
 
+// spacedValue catches --skip-existing given its value after a space
+// ("--skip-existing content"): the value is optional, so pflag takes the
+// flag alone (the sync rule) and the word becomes an argument. Said as
+// such, not as a count of arguments.
+func (s *setFlags) spacedValue(cmd *cobra.Command, args []string) error {
+	f := cmd.Flags().Lookup("skip-existing")
+	if f == nil || !f.Changed || s.skipExisting != f.NoOptDefVal {
+		return nil
+	}
+	for _, a := range args {
+		if a == "content" || a == "sync" {
+			return usagef(fmt.Errorf("--skip-existing takes its value after '=': give --skip-existing=%s (with a space, %q is read as a third argument)", a, a))
+		}
+	}
+	return nil
+}
+
 // check refuses the set flags without --recursive, and contradictions.
 func (s *setFlags) check(cmd *cobra.Command) error {
 	f := cmd.Flags()

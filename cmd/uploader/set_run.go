@@ -27,10 +27,9 @@ type setRun struct {
 	intr   *interrupter
 	totals tree.Totals // the counting pass: the bar, files_total, the preflight's file
 
-	others listeners // the set's listeners but its JSON events, for each file's own (fileListener)
-	sent   *byteCounter
-	events *setEvents // --json
-	bar    *setBar    // a terminal
+	rep    *reporter // each file's end, the summary; its events (--json) and byte count
+	others listeners // the set's listeners but its JSON events, for each file's own (objectListener)
+	bar    *setBar   // a terminal
 	start  time.Time
 	sum    tree.Summary
 	pre    error               // a preflight that ended the set before any file
@@ -66,7 +65,7 @@ func runCpSet(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst strin
 		return err
 	}
 	var rep *preflight.Report
-	if !o.noPreflight && r.totals.Files > 0 {
+	if !o.noPreflight && r.totals.Largest.Path != "" {
 		pr, d, err := r.preflight(cfg)
 		if err != nil {
 			r.pre, r.preD = err, d
@@ -89,16 +88,17 @@ func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) (
 	if err != nil {
 		return nil, usagef(fmt.Errorf("source %s: %v", job.root, err))
 	}
-	if totals.Files > 0 {
+	if totals.Largest.Path != "" { // a file with a key S3 takes
 		if _, err := job.plan(totals.Largest); err != nil {
 			return nil, err
 		}
 	}
-	r := &setRun{g: g, o: o, job: job, intr: intr, totals: totals, sent: &byteCounter{}, start: time.Now()}
+	var events *eventWriter
 	if o.json {
-		r.events = newSetEvents(g.stdout, job, totals)
+		events = newEventWriter(g.stdout).forSet(totals.Files+totals.Other, totals.Bytes)
 	}
-	return r, nil
+	rep := newReporter(g, events, true, job.opts.AbortOnFailure)
+	return &setRun{g: g, o: o, job: job, intr: intr, totals: totals, rep: rep, start: rep.start}, nil
 }
 
 // preflight checks the set once, as an upload of its largest file under
@@ -110,8 +110,8 @@ func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosi
 	plan, _ := r.job.plan(big) // checked by newSetRun
 	po := checkOptions(cfg, r.job.target.Bucket, r.job.target.Key+big.Rel, big.Path, plan, r.job.input, r.job.opts)
 	var emit func(any)
-	if r.events != nil {
-		emit = r.events.emit
+	if r.rep.events != nil {
+		emit = r.rep.events.emit
 	}
 	var more []func(context.Context, *preflight.Report) error
 	if r.job.skip != tree.SkipNone {
@@ -125,15 +125,13 @@ func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosi
 
 // run makes the one Uploader every file goes through and runs the set.
 func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) error {
-	ls := listeners{r.sent}
+	ls := listeners{r.rep.sent}
 	if !r.g.quiet && !r.o.noProgress && isTerminal(os.Stderr) && r.totals.Files > 0 {
 		r.bar = newSetBar(r.g.stderr, r.totals.Files, r.totals.Bytes)
+		r.rep.clear = r.bar.clear
 		ls = append(ls, r.bar)
 	}
 	r.others = ls
-	if r.events != nil {
-		ls = append(ls, r.events)
-	}
 	opts := r.job.opts
 	opts.Listener, opts.Diagnostics = ls, diag
 	u := upload.New(client, opts)
@@ -144,14 +142,15 @@ func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) e
 		Input: r.job.input, ContentType: r.o.contentTypeOf, Files: opts.Concurrency,
 		Skip: r.job.skip, Lister: s3c, Head: s3c, Journals: opts.Journals,
 		Stop: r.intr.Stop, OnResult: r.finish, Principal: diag.Principal,
+		OnUnreadableDir: func(e tree.Entry) {
+			r.warn("warning: could not read the directory %s (%v): its files are not uploaded\n", e.Rel, e.Err)
+		},
 	}
 	if !opts.NoChecksum {
 		to.Checksum = opts.Checksum
 	}
-	if r.events != nil {
-		to.Listener = func(f tree.File) upload.Listener {
-			return fileListener{listeners: r.others, events: r.events, source: f.Entry.Rel}
-		}
+	to.Listener = func(f tree.File) upload.Listener {
+		return objectListener{listeners: r.others, events: r.rep.events, obj: object{Source: f.Entry.Rel, Target: r.job.url(f.Key)}}
 	}
 	r.say("uploading %s (%s) from %s to %s, up to %d at a time\n", plural(int(r.totals.Files), "file"), size.Format(r.totals.Bytes), r.job.root, r.job.target, opts.Concurrency)
 	sum, err := tree.Run(r.intr.ctx, u, to)
@@ -204,15 +203,12 @@ func (r *setRun) finish(fr tree.FileResult) {
 	if fr.Class == tree.NotStarted {
 		return
 	}
-	if r.bar != nil && (fr.Entry.Kind == tree.Regular && tree.CheckKey(fr.Key) == nil) { // the bar counts the files to upload
+	if r.bar != nil && fr.Entry.Kind == tree.Regular { // the bar counts the regular files (tree.Totals.Files)
 		var unsent int64
-		if fr.Class == tree.Skipped && fr.Reason == tree.Exists {
+		if fr.Class == tree.Skipped && fr.Reason == tree.Exists || tree.CheckKey(fr.Key) != nil {
 			unsent = fr.Entry.Size
 		}
 		r.bar.fileDone(unsent)
 	}
-	r.reportOutcome(fr)
-	if r.events != nil {
-		r.events.result(fr, r.job.url(fr.Key), r.fileCode(fr))
-	}
+	r.rep.end(fileOutcome(fr, object{Source: fr.Entry.Rel, Target: r.job.url(fr.Key)}, r.fileCode(fr)))
 }

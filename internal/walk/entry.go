@@ -18,9 +18,13 @@ const (
 	// Loop is a symlinked directory that leads back to one of its own
 	// ancestors: not descended into again.
 	Loop
-	// Broken could not be examined: a dangling symlink, a directory that
-	// cannot be read, a file whose metadata cannot be read.
+	// Broken could not be examined: a dangling symlink, a file whose
+	// metadata cannot be read.
 	Broken
+	// UnreadableDir is a directory that could not be read (or read only
+	// in part: what was read is yielded after it). Not a file: a set
+	// reports and counts it apart.
+	UnreadableDir
 )
 
 func (k Kind) String() string {
@@ -33,6 +37,8 @@ func (k Kind) String() string {
 		return "loop"
 	case Broken:
 		return "broken"
+	case UnreadableDir:
+		return "unreadable directory"
 	}
 	return "unknown"
 }
@@ -49,7 +55,7 @@ type Entry struct {
 	Size    int64       // Regular
 	ModTime time.Time   // Regular
 	Mode    fs.FileMode // Special: the file type (ModeNamedPipe, ModeSocket, ...)
-	// Err says what went wrong, for Loop and Broken.
+	// Err says what went wrong, for Loop, Broken and UnreadableDir.
 	Err error
 }
 

@@ -176,7 +176,7 @@ func (w *Walker) node(f *frame, n node) (Entry, bool) {
 		w.stack = append(w.stack, child)
 		if err != nil {
 			// What ReadDir read before the error is listed too, after it.
-			return Entry{Rel: rel, Path: path, Kind: Broken, Err: err}, true
+			return Entry{Rel: rel, Path: path, Kind: UnreadableDir, Err: err}, true
 		}
 		return Entry{}, false
 	case fi.Mode().IsRegular():

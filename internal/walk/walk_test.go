@@ -272,7 +272,7 @@ func TestWalkUnreadableDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := listing(es); !slices.Equal(l, []string{"broken closed", "regular open.bin"}) {
+	if l := listing(es); !slices.Equal(l, []string{"unreadable directory closed", "regular open.bin"}) {
 		t.Fatalf("got %v", l)
 	}
 }

@@ -6,68 +6,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uploader-dev/uploader/internal/diagnose"
-	"github.com/uploader-dev/uploader/internal/s3url"
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/tree"
-	"github.com/uploader-dev/uploader/upload"
 )
 
-// say prints human progress text (stderr, not with --quiet) above the bar.
-func (r *setRun) say(format string, args ...any) {
-	if r.g.quiet {
-		return
-	}
-	r.warn(format, args...)
-}
+// A set's end: its summary line and JSON summary. Each file's end is the
+// reporter's (report.go), as one file's is.
 
-// warn prints even with --quiet: something the user must know.
-func (r *setRun) warn(format string, args ...any) {
-	if r.bar != nil {
-		r.bar.clear()
-	}
-	fmt.Fprintf(r.g.stderr, format, args...)
-}
-
-// reportOutcome tells the user how one file ended, a line or two. A
-// diagnosis that stopped the set is explained in full at the end.
-func (r *setRun) reportOutcome(fr tree.FileResult) {
-	rel, target := fr.Entry.Rel, r.job.url(fr.Key)
-	switch fr.Class {
-	case tree.OK:
-		r.say("upload: %s to %s (%s%s)\n", rel, target, size.Format(fr.Upload.Size), describeResumed(fr.Upload))
-		for _, n := range fr.Upload.Notes {
-			r.say("note: %s: %s\n", rel, n)
-		}
-		for _, h := range unfinishedHints(fr.Upload) {
-			r.say("  %s\n", h)
-		}
-		return
-	case tree.Skipped:
-		if fr.Reason == tree.Exists {
-			r.say("skip: %s: already at %s: %s\n", rel, target, fr.Why)
-			return
-		}
-		r.warn("warning: skipping %s: %s\n", rel, fr.Why)
-		return
-	case tree.Cancelled:
-		r.warn("cancelled: %s (the set stopped)\n", rel)
-	case tree.Interrupted:
-		r.warn("interrupted: %s\n", rel)
-	default:
-		var d *diagnose.Diagnosis
-		if errors.As(fr.Err, &d) {
-			r.warn("uploader: %s: %s\n", rel, d.Summary())
-		} else {
-			r.warn("uploader: %s: %s\n", rel, oneLine(fr.Err))
-		}
-	}
-	var ue *upload.Error
-	if errors.As(fr.Err, &ue) && ue.UploadID != "" {
-		job := &cpJob{src: fr.Entry.Path, target: s3url.URL{Bucket: r.job.target.Bucket, Key: fr.Key}, opts: r.job.opts}
-		r.warn("  %s\n", uploadFate(ue, job))
-	}
-}
+func (r *setRun) say(format string, args ...any)  { r.rep.say(format, args...) }
+func (r *setRun) warn(format string, args ...any) { r.rep.warn(format, args...) }
 
 // end reports the set's end (stderr and the JSON summary) and returns
 // its exit code as an error (nil for 0). r.pre is a preflight's failure
@@ -114,17 +61,17 @@ func (r *setRun) end() error {
 		}
 		r.warn("uploader: %s\n", line)
 	}
-	if r.events != nil {
+	if r.rep.events != nil {
 		ev := summaryEvent{Source: r.job.root, Target: r.job.target.String(),
 			FilesTotal: r.filesTotal(), FilesOK: s.Count(tree.OK), FilesFailed: s.Failed(), FilesSkipped: s.Count(tree.Skipped),
-			FilesNotStarted: r.notStarted(), ExitCode: code, Diagnosis: d}
+			FilesNotStarted: r.notStarted(), ExitCode: code, Diagnosis: d, DirsUnreadable: s.UnreadableDirs}
 		if r.job.skip != tree.SkipNone {
 			ev.SkipRule = r.job.skip.String()
 		}
 		if err != nil {
 			ev.Error = err.Error()
 		}
-		r.events.summary(ev)
+		r.rep.events.summary(ev)
 	}
 	if code == ExitOK {
 		return nil
@@ -154,9 +101,15 @@ func (r *setRun) notStarted() int {
 // summaryLine is the set's outcome in one line.
 func (r *setRun) summaryLine(s tree.Summary) string {
 	elapsed := time.Since(r.start)
-	sent := r.sent.n.Load()
+	sent := r.rep.sent.n.Load()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of %s uploaded to %s (%s sent in %s, %s/s)", s.Count(tree.OK), plural(r.filesTotal(), "file"), r.job.target,
+	// Files as the header counted them (tree.Totals.Files, the regular
+	// files); what is not a regular file is listed apart below.
+	files := s.Files
+	if r.pre != nil {
+		files = r.totals.Files
+	}
+	fmt.Fprintf(&b, "%d of %s uploaded to %s (%s sent in %s, %s/s)", s.Count(tree.OK), plural(files, "file"), r.job.target,
 		size.Format(sent), elapsed.Round(time.Millisecond), size.Format(rate(sent, elapsed)))
 	for _, part := range []struct {
 		n    int
@@ -166,6 +119,7 @@ func (r *setRun) summaryLine(s tree.Summary) string {
 		{s.Count(tree.Skipped) - s.Existing, "skipped as not regular files (special or symlink loops)"},
 		{s.Failed(), "failed"},
 		{r.notStarted(), "not started"},
+		{s.UnreadableDirs, "directories could not be read (their files are not counted)"},
 	} {
 		if part.n > 0 {
 			fmt.Fprintf(&b, ", %d %s", part.n, part.what)
