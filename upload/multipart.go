@@ -43,7 +43,7 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 	if err := s.sendParts(ctx, first); err != nil {
 		return s.fail(ctx, err)
 	}
-	if err := s.src.unchanged(); err != nil {
+	if err := s.src.changed(); err != nil {
 		return s.fail(ctx, err)
 	}
 	res, expected, reported, err := s.complete(ctx)
@@ -141,7 +141,7 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 		if err != nil || p == nil {
 			s.u.limit.release()
 			if err != nil {
-				s.failure.stop(s, err, "", 0)
+				s.failure.record(s, err, "", 0)
 			}
 			break
 		}
@@ -176,7 +176,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	if p.buf == nil && s.req.alg != "" {
 		trailer = &partTrailer{alg: s.req.alg}
 	} else if c, err := p.checksum(s); err != nil {
-		s.failure.stop(s, s.readFailed(p, err), "", p.n)
+		s.failure.record(s, s.readFailed(p, err), "", p.n)
 		return
 	} else {
 		sum = c
@@ -191,7 +191,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	}
 	out, err := s.client.UploadPart(ctx, in, opts...)
 	if err != nil {
-		s.failure.stop(s, err, "UploadPart", p.n)
+		s.failure.record(s, err, "UploadPart", p.n)
 		return
 	}
 	if trailer != nil {
@@ -200,14 +200,14 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 			// part now; nothing on the wire was checked.
 			c, err := p.checksum(s)
 			if err != nil {
-				s.failure.stop(s, s.readFailed(p, err), "", p.n)
+				s.failure.record(s, s.readFailed(p, err), "", p.n)
 				return
 			}
 			sum = c
 		}
 	}
 	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
-		s.failure.stop(s, &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}, "", p.n)
+		s.failure.record(s, &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}, "", p.n)
 		return
 	}
 	t.finish() // whatever the transport saw, an acknowledged part is all sent
@@ -215,7 +215,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	s.parts.add(done)
 	if s.jr != nil {
 		if err := s.jr.AddPart(done); err != nil {
-			s.failure.stop(s, fmt.Errorf("recording part %d in the resume journal: %w", p.n, err), "", p.n)
+			s.failure.record(s, fmt.Errorf("recording part %d in the resume journal: %w", p.n, err), "", p.n)
 			return
 		}
 	}
@@ -225,7 +225,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 // readFailed explains an error reading part p of the source: a file that
 // ended early changed while it was uploaded.
 func (s *session) readFailed(p *part, err error) error {
-	if changed := s.src.unchanged(); changed != nil {
+	if changed := s.src.changed(); changed != nil {
 		return changed
 	}
 	if errors.Is(err, checksum.ErrShortRead) && s.src.path != "" {

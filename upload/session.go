@@ -120,9 +120,9 @@ func (s *session) refuseExisting(ctx context.Context) error {
 	return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
 }
 
-// existsOr turns S3's 412 PreconditionFailed of a --no-overwrite upload
-// into an ObjectExistsError.
-func (s *session) existsOr(err error) error {
+// asObjectExists turns S3's 412 PreconditionFailed of a --no-overwrite
+// upload into an ObjectExistsError; any other error is returned as is.
+func (s *session) asObjectExists(err error) error {
 	if s.in.NoOverwrite && (diagnose.HTTPStatus(err) == 412 || diagnose.ErrorCode(err) == "PreconditionFailed") {
 		return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
 	}
@@ -134,12 +134,12 @@ func (s *session) existsOr(err error) error {
 // exists under --no-overwrite, or the caller asked to abort; anything else
 // (a stream, no journal) is aborted.
 func (s *session) fail(ctx context.Context, err error) (Result, error) {
-	if changed := s.src.unchanged(); changed != nil {
+	if changed := s.src.changed(); changed != nil {
 		// A changed source explains any read or send error, and an upload
 		// of it can never complete.
 		err = changed
 	}
-	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.existsOr(err)}
+	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.asObjectExists(err)}
 	if s.uploadID == "" {
 		return s.result(), uerr
 	}
@@ -198,8 +198,9 @@ func wellFormed(alg checksum.Algorithm, v string) bool {
 	return checksum.WellFormed(alg, v)
 }
 
-// unchanged reports a file source whose size or mtime moved since the start.
-func (src sourceState) unchanged() error {
+// changed returns a *SourceChangedError when a file source's size or mtime
+// moved since the start (or it can no longer be read); nil when it did not.
+func (src sourceState) changed() error {
 	if src.path == "" {
 		return nil
 	}

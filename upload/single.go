@@ -34,13 +34,13 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 	defer s.u.flight.end(t)
 	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t, "PutObject", 0)...)
 	if err != nil {
-		if changed := s.src.unchanged(); changed != nil {
+		if changed := s.src.changed(); changed != nil {
 			return res, &Error{Op: "PutObject", Err: changed}
 		}
-		return res, &Error{Op: "PutObject", Err: s.existsOr(s.explain(ctx, "PutObject", 0, err))}
+		return res, &Error{Op: "PutObject", Err: s.asObjectExists(s.explain(ctx, "PutObject", 0, err))}
 	}
 	t.finish()
-	if err := s.src.unchanged(); err != nil {
+	if err := s.src.changed(); err != nil {
 		var changed *SourceChangedError
 		if errors.As(err, &changed) {
 			changed.Stored = true
