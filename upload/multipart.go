@@ -261,8 +261,7 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 	if err != nil {
 		return res, "", "", s.explain(ctx, "CompleteMultipartUpload", 0, err)
 	}
-	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
-	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
+	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
 	reported, _ = checksum.FromComplete(out, s.req.alg)
 	return res, expected, reported, nil
 }

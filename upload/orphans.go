@@ -18,7 +18,7 @@ import (
 // aborted: it may be another host's live upload.
 func (s *session) orphaned(ctx context.Context, corrupt *journal.CorruptError) {
 	if id := corrupt.UploadID; id != "" {
-		err := abort(ctx, s.client, s.in.Bucket, s.in.Key, id, abortOptions(s.opts)...)
+		err := s.abort(ctx, id)
 		switch {
 		case err == nil:
 			s.note("%v; it named upload %s, which was aborted (no parts left behind); starting a new upload", corrupt, id)

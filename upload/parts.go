@@ -78,9 +78,8 @@ func (t *partTable) completed(alg checksum.Algorithm) ([]types.CompletedPart, in
 	return out, size, nil
 }
 
-// objectChecksum derives the object's checksum from the parts': the
-// full-object CRC for the CRCs, the checksum of checksums ("-N") for the
-// SHAs; "" when no checksums are sent.
+// objectChecksum is the object's checksum derived from the parts'; "" when
+// no checksums are sent.
 func (t *partTable) objectChecksum(alg checksum.Algorithm) (string, error) {
 	if alg == "" {
 		return "", nil
@@ -89,6 +88,14 @@ func (t *partTable) objectChecksum(alg checksum.Algorithm) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return objectChecksum(alg, parts)
+}
+
+// objectChecksum derives the checksum of the object made of parts (all of
+// them, in order) from theirs: the full-object CRC for the CRCs, the
+// checksum of checksums ("-N") for the SHAs. The one place it is computed,
+// for Complete and for an upload an earlier run completed.
+func objectChecksum(alg checksum.Algorithm, parts []journal.Part) (string, error) {
 	sums := make([]checksum.Part, len(parts))
 	for i, p := range parts {
 		b, err := checksum.Decode(p.Checksum)

@@ -47,7 +47,7 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 		ok, why = false, "a new upload was asked for"
 	}
 	if !ok {
-		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID, abortOptions(s.opts)...)
+		aerr := s.abort(ctx, rec.UploadID)
 		if aerr != nil && diagnose.ErrorCode(aerr) != "NoSuchUpload" {
 			s.note("the interrupted upload %s no longer matches (%s) and could not be aborted: %v", rec.UploadID, why, aerr)
 		} else {
@@ -70,7 +70,7 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 	if diagnose.IsAccessDenied(err) {
 		// Without s3:ListMultipartUploadParts the parts cannot be checked,
 		// and unchecked parts are never trusted: start over.
-		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID, abortOptions(s.opts)...)
+		aerr := s.abort(ctx, rec.UploadID)
 		s.note("cannot check the interrupted upload %s (ListParts denied: it needs s3:ListMultipartUploadParts); %s, starting over", rec.UploadID, abortedOrNot(aerr))
 		return nil, s.jr.Remove()
 	}
@@ -161,9 +161,8 @@ func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Re
 	if aws.ToInt64(head.ContentLength) != s.src.size || len(rec.Parts) != s.plan.Parts {
 		return nil, nil
 	}
-	res := &Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.src.size, Plan: s.plan, Parts: s.plan.Parts, UploadID: rec.UploadID,
-		ETag: aws.ToString(head.ETag), VersionID: aws.ToString(head.VersionId), Resumed: s.src.size,
-		SSE: string(head.ServerSideEncryption), KMSKeyID: aws.ToString(head.SSEKMSKeyId), BucketKey: aws.ToBool(head.BucketKeyEnabled)}
+	res := &Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.src.size, Plan: s.plan, Parts: s.plan.Parts, UploadID: rec.UploadID, Resumed: s.src.size}
+	res.stored(head.ETag, head.VersionId, head.ServerSideEncryption, head.SSEKMSKeyId, head.BucketKeyEnabled)
 	if !s.opts.NoChecksum {
 		expected, ok := journalChecksum(s.opts.Checksum, rec)
 		got, _ := checksum.FromHead(head, s.opts.Checksum)
@@ -185,25 +184,17 @@ func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Re
 	return res, nil
 }
 
-// journalChecksum derives the object checksum from the journal's parts.
+// journalChecksum is the object checksum derived from the journal's
+// parts, when they are all there with their checksums.
 func journalChecksum(alg checksum.Algorithm, rec *journal.Record) (string, bool) {
 	parts := rec.SortedParts()
-	sums := make([]checksum.Part, 0, len(parts))
 	for i, p := range parts {
-		b, err := checksum.Decode(p.Checksum)
-		if err != nil || p.Number != int32(i+1) || p.Checksum == "" {
+		if p.Number != int32(i+1) {
 			return "", false
 		}
-		sums = append(sums, checksum.Part{Sum: b, Size: p.Size})
 	}
-	if !alg.FullObject() {
-		return checksum.Composite(alg, sums), true
-	}
-	full, err := checksum.FullObject(alg, sums)
-	if err != nil {
-		return "", false
-	}
-	return checksum.Encode(full), true
+	sum, err := objectChecksum(alg, parts)
+	return sum, err == nil
 }
 
 func abortedOrNot(err error) string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -106,6 +107,14 @@ func (s *session) result() Result {
 	return Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.in.Size, Plan: s.plan, UploadID: s.uploadID, Resumed: s.resumed}
 }
 
+// stored fills r with what S3 answered about the object it stored
+// (CompleteMultipartUpload, PutObject, or HeadObject for an upload an
+// earlier run completed): the one place a Result is read from S3's types.
+func (r *Result) stored(etag, versionID *string, sse types.ServerSideEncryption, kmsKeyID *string, bucketKey *bool) {
+	r.ETag, r.VersionID = aws.ToString(etag), aws.ToString(versionID)
+	r.SSE, r.KMSKeyID, r.BucketKey = string(sse), aws.ToString(kmsKeyID), aws.ToBool(bucketKey)
+}
+
 // refuseExisting checks, before any part is sent, that a --no-overwrite
 // target does not exist: S3 checks the condition only at Complete, after
 // every byte went out. Without s3:GetObject the check is left to Complete.
@@ -151,12 +160,23 @@ func (s *session) fail(ctx context.Context, err error) (Result, error) {
 		uerr.Kept = true
 		return s.result(), uerr
 	}
-	uerr.AbortErr = abort(ctx, s.client, s.in.Bucket, s.in.Key, s.uploadID, abortOptions(s.opts)...)
+	uerr.AbortErr = s.abort(ctx, s.uploadID)
 	uerr.Aborted = uerr.AbortErr == nil
 	if uerr.Aborted && s.jr != nil {
 		_ = s.jr.Remove() // the journal's upload is gone
 	}
 	return s.result(), uerr
+}
+
+// abort removes the multipart upload uploadID of this key, even when ctx
+// is cancelled (on a detached context, bounded by abortTimeout).
+func (s *session) abort(ctx context.Context, uploadID string) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	if err := sendAbort(actx, s.client, s.in.Bucket, s.in.Key, uploadID, abortOptions(s.opts)...); err != nil {
+		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
+	}
+	return nil
 }
 
 // verifyChecksum compares the object checksum S3 reports with the one

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/uploader-dev/uploader/internal/checksum"
 )
 
@@ -47,8 +45,7 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 		}
 		return res, &Error{Op: "PutObject", Err: err}
 	}
-	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
-	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
+	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
 	err = s.verifyChecksum(&res, sum, checksum.FromPutObject(out, s.req.alg))
 	res.Notes = s.notes
 	return res, err

@@ -12,9 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
@@ -248,17 +245,4 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 		return res, err
 	}
 	return res, nil
-}
-
-// abort removes a multipart upload's parts even when ctx is cancelled.
-func abort(ctx context.Context, client Client, bucket, key, uploadID string, optFns ...func(*s3.Options)) error {
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	_, err := client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
-		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
-	}, optFns...)
-	if err != nil {
-		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
-	}
-	return nil
 }
