@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/journal"
@@ -181,7 +180,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	} else {
 		sum = c
 	}
-	t := &sendTracker{limit: p.size, listener: s.opts.Listener, rate: s.u.rate, part: p.n}
+	t := &sendTracker{limit: p.size, listener: s.opts.Listener, part: p.n}
 	s.u.flight.begin(t)
 	defer s.u.flight.end(t)
 	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
@@ -264,25 +263,4 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
 	reported, _ = checksum.FromComplete(out, s.req.alg)
 	return res, expected, reported, nil
-}
-
-// requestOptions are the per-request options of a data request: progress
-// counted on the wire (and --max-bandwidth), SlowDown halving the shared
-// concurrency, no retry once the upload is stopping, and no SDK checksum
-// when none is sent.
-func (s *session) requestOptions(t *sendTracker, op string, part int32) []func(*s3.Options) {
-	// The stall watcher goes on last, outermost: the bandwidth limit's
-	// waits inside it are held, not taken for silence.
-	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe}
-	opts = append(opts, s.netOptions(op, part)...)
-	if s.req.alg == "" {
-		opts = append(opts, noSDKChecksum)
-	}
-	return opts
-}
-
-// noSDKChecksum keeps the SDK from adding a checksum of its own (a CRC32
-// trailer by default) to a request we checksum ourselves, or not at all.
-func noSDKChecksum(o *s3.Options) {
-	o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 }

@@ -27,7 +27,7 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 	if err != nil {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
 	}
-	t := &sendTracker{limit: size, listener: s.opts.Listener, rate: s.u.rate}
+	t := &sendTracker{limit: size, listener: s.opts.Listener}
 	s.u.flight.begin(t)
 	defer s.u.flight.end(t)
 	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t, "PutObject", 0)...)
