@@ -1,60 +1,10 @@
 package upload
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/uploader-dev/uploader/internal/checksum"
 )
-
-// part is one part to send: a section of a file read in place, or a
-// stream's bytes in a pooled buffer.
-type part struct {
-	n    int32
-	off  int64
-	size int64
-	ra   io.ReaderAt // a file's part
-	buf  []byte      // a stream's part, returned to pool on release
-	pool *bufferPool
-}
-
-func (p *part) body() io.Reader {
-	if p.buf != nil {
-		return bytes.NewReader(p.buf[:p.size])
-	}
-	return io.NewSectionReader(p.ra, p.off, p.size)
-}
-
-// checksum is the part's checksum (base64), "" when none is sent. A file's
-// part is read through a small reused buffer: a copy out of the page cache
-// plus the hash, whatever state the page cache is in.
-func (p *part) checksum(s *session) (string, error) {
-	alg := s.req.alg
-	switch {
-	case alg == "":
-		return "", nil
-	case p.buf != nil:
-		h := alg.New()
-		h.Write(p.buf[:p.size])
-		return checksum.Encode(h.Sum(nil)), nil
-	}
-	bp := s.u.readBufs.Get().(*[]byte)
-	defer s.u.readBufs.Put(bp)
-	sum, err := checksum.SumAt(alg, p.ra, p.off, p.size, *bp)
-	if err != nil {
-		return "", err
-	}
-	return checksum.Encode(sum), nil
-}
-
-func (p *part) release() {
-	if p.buf != nil && p.pool != nil {
-		p.pool.put(p.buf)
-		p.buf = nil
-	}
-}
 
 // partFeed hands out the parts still to send, in order; nil when there
 // are no more.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/journal"
@@ -36,18 +37,18 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 			done.Unfinished = s.unfinishedUploads
 			return *done, nil
 		}
-		return s.fail(ctx, err)
+		return s.keepOrAbort(ctx, err)
 	}
 	s.started()
 	if err := s.sendParts(ctx, first); err != nil {
-		return s.fail(ctx, err)
+		return s.keepOrAbort(ctx, err)
 	}
 	if err := s.src.changed(); err != nil {
-		return s.fail(ctx, err)
+		return s.keepOrAbort(ctx, err)
 	}
 	res, expected, reported, err := s.complete(ctx)
 	if err != nil {
-		return s.fail(ctx, err)
+		return s.keepOrAbort(ctx, err)
 	}
 	if s.jr != nil {
 		// A crash before this line is handled by alreadyComplete.
@@ -103,6 +104,20 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("writing the resume journal: %w", err)
 	}
 	return nil, nil
+}
+
+// refuseExisting checks, before any part is sent, that a --no-overwrite
+// target does not exist: S3 checks the condition only at Complete, after
+// every byte went out. Without s3:GetObject the check is left to Complete.
+func (s *session) refuseExisting(ctx context.Context) error {
+	if !s.in.NoOverwrite {
+		return nil
+	}
+	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
+	if err != nil {
+		return nil // 404: go on; any other answer: S3 checks at Complete
+	}
+	return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
 }
 
 // started tells the listener the upload id and what an earlier run sent.
@@ -221,25 +236,6 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	s.opts.Listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
 }
 
-// readFailed explains an error reading part p of the source: a file that
-// ended early changed while it was uploaded.
-func (s *session) readFailed(p *part, err error) error {
-	if changed := s.src.changed(); changed != nil {
-		return changed
-	}
-	if errors.Is(err, checksum.ErrShortRead) && s.src.path != "" {
-		return &SourceChangedError{Path: s.src.path, Size: -1, Expected: s.src.size, Why: err.Error()}
-	}
-	return fmt.Errorf("reading part %d of %s: %w", p.n, s.sourceName(), err)
-}
-
-func (s *session) sourceName() string {
-	if s.src.path != "" {
-		return s.src.path
-	}
-	return "the stream"
-}
-
 // complete asks S3 to assemble the parts, stating the object checksum
 // derived from the parts' so S3 refuses an object that differs. It returns
 // that checksum and the one S3 reports, for verifyChecksum.
@@ -263,4 +259,49 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
 	reported, _ = checksum.FromComplete(out, s.req.alg)
 	return res, expected, reported, nil
+}
+
+// keepOrAbort decides what becomes of a failed multipart upload. A file upload
+// with a journal is kept for a rerun, unless the source changed, the key
+// exists under --no-overwrite, or the caller asked to abort; anything else
+// (a stream, no journal) is aborted.
+func (s *session) keepOrAbort(ctx context.Context, err error) (Result, error) {
+	if changed := s.src.changed(); changed != nil {
+		// A changed source explains any read or send error, and an upload
+		// of it can never complete.
+		err = changed
+	}
+	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.asObjectExists(err)}
+	if s.uploadID == "" {
+		return s.result(), uerr
+	}
+	var changed *SourceChangedError
+	var exists *ObjectExistsError
+	var tooLarge *StreamTooLargeError
+	permanentlyStuck := errors.As(uerr.Err, &changed) || errors.As(uerr.Err, &exists) || errors.As(uerr.Err, &tooLarge)
+	if s.jr != nil && !s.opts.AbortOnFailure && !permanentlyStuck {
+		uerr.Kept = true
+		return s.result(), uerr
+	}
+	uerr.AbortErr = s.abort(ctx, s.uploadID)
+	uerr.Aborted = uerr.AbortErr == nil
+	if uerr.Aborted && s.jr != nil {
+		_ = s.jr.Remove() // the journal's upload is gone
+	}
+	return s.result(), uerr
+}
+
+// abortTimeout bounds the abort of a failed upload, which runs on a context
+// detached from the (possibly cancelled) upload's.
+const abortTimeout = 30 * time.Second
+
+// abort removes the multipart upload uploadID of this key, even when ctx
+// is cancelled (on a detached context, bounded by abortTimeout).
+func (s *session) abort(ctx context.Context, uploadID string) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	if err := sendAbort(actx, s.client, s.in.Bucket, s.in.Key, uploadID, abortOptions(s.opts)...); err != nil {
+		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
+	}
+	return nil
 }

@@ -11,13 +11,46 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/diagnose"
 	"github.com/uploader-dev/uploader/internal/journal"
 )
+
+// One Upload, in the order it runs: this file checks the input, plans it,
+// opens its session and picks the path (a stream, one PutObject in
+// single.go, or multipart); multipart.go is the multipart path, step by
+// step, from adopting or creating the upload to Complete.
+
+// Upload sends in and returns what S3 stored. On failure the returned
+// *Error says whether the multipart upload was kept (resumable) or aborted;
+// errors.As finds the *Diagnosis of an explained failure in it.
+func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
+	if err := in.SSE.Validate(); err != nil {
+		return Result{}, &PlanError{err.Error()}
+	}
+	if !u.opts.NoChecksum && !u.opts.Checksum.Valid() {
+		return Result{}, &PlanError{fmt.Sprintf("checksum algorithm %q is not one of CRC64NVME, CRC32, CRC32C, SHA256, SHA1", u.opts.Checksum)}
+	}
+	plan, err := u.PlanFor(in)
+	if err != nil {
+		return Result{}, err
+	}
+	s, err := u.newSession(in, plan)
+	if err != nil {
+		return Result{}, err
+	}
+	defer s.close()
+	res, err := s.run(ctx)
+	if err != nil {
+		return res, err
+	}
+	if err := s.verifyEncryption(ctx, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
 
 // session is one Upload: the plan, the multipart upload it created or
 // adopted, the parts S3 acknowledged, and the journal that records them.
@@ -82,10 +115,6 @@ func (s *session) close() {
 	}
 }
 
-func (s *session) note(format string, args ...any) {
-	s.notes = append(s.notes, fmt.Sprintf(format, args...))
-}
-
 // run picks the path: a stream is read a part at a time (a short one goes
 // as one PutObject), a file at or under the threshold as one PutObject, a
 // bigger one multipart.
@@ -97,6 +126,31 @@ func (s *session) run(ctx context.Context) (Result, error) {
 		return s.single(ctx, &part{size: s.in.Size, ra: s.ra})
 	}
 	return s.multipart(ctx, nil)
+}
+
+// stream sends a source read front to back (stdin, a pipe). Its first part
+// is read before anything is sent: a stream shorter than one part goes as
+// one PutObject, a longer one multipart, never resumable (what was read is
+// gone), so a failed one is aborted.
+func (s *session) stream(ctx context.Context) (Result, error) {
+	ps := s.plan.PartSize
+	if !s.plan.Multipart {
+		ps = s.plan.Size // a known size at or under the threshold
+	}
+	buf, err := s.u.buffers.get(ctx, ps)
+	if err != nil {
+		return s.result(), err
+	}
+	m, err := io.ReadFull(s.in.Body, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		s.u.buffers.put(buf)
+		return s.result(), fmt.Errorf("reading %s: %w", s.sourceName(), err)
+	}
+	if int64(m) < ps || !s.plan.Multipart {
+		defer s.u.buffers.put(buf)
+		return s.single(ctx, &part{size: int64(m), buf: buf})
+	}
+	return s.multipart(ctx, &part{n: 1, size: int64(m), buf: buf, pool: s.u.buffers})
 }
 
 func (s *session) resumable() bool {
@@ -115,18 +169,8 @@ func (r *Result) stored(etag, versionID *string, sse types.ServerSideEncryption,
 	r.SSE, r.KMSKeyID, r.BucketKey = string(sse), aws.ToString(kmsKeyID), aws.ToBool(bucketKey)
 }
 
-// refuseExisting checks, before any part is sent, that a --no-overwrite
-// target does not exist: S3 checks the condition only at Complete, after
-// every byte went out. Without s3:GetObject the check is left to Complete.
-func (s *session) refuseExisting(ctx context.Context) error {
-	if !s.in.NoOverwrite {
-		return nil
-	}
-	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
-	if err != nil {
-		return nil // 404: go on; any other answer: S3 checks at Complete
-	}
-	return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
+func (s *session) note(format string, args ...any) {
+	s.notes = append(s.notes, fmt.Sprintf(format, args...))
 }
 
 // asObjectExists turns S3's 412 PreconditionFailed of a --no-overwrite
@@ -136,47 +180,6 @@ func (s *session) asObjectExists(err error) error {
 		return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
 	}
 	return err
-}
-
-// fail decides what becomes of a failed multipart upload. A file upload
-// with a journal is kept for a rerun, unless the source changed, the key
-// exists under --no-overwrite, or the caller asked to abort; anything else
-// (a stream, no journal) is aborted.
-func (s *session) fail(ctx context.Context, err error) (Result, error) {
-	if changed := s.src.changed(); changed != nil {
-		// A changed source explains any read or send error, and an upload
-		// of it can never complete.
-		err = changed
-	}
-	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.asObjectExists(err)}
-	if s.uploadID == "" {
-		return s.result(), uerr
-	}
-	var changed *SourceChangedError
-	var exists *ObjectExistsError
-	var tooLarge *StreamTooLargeError
-	permanentlyStuck := errors.As(uerr.Err, &changed) || errors.As(uerr.Err, &exists) || errors.As(uerr.Err, &tooLarge)
-	if s.jr != nil && !s.opts.AbortOnFailure && !permanentlyStuck {
-		uerr.Kept = true
-		return s.result(), uerr
-	}
-	uerr.AbortErr = s.abort(ctx, s.uploadID)
-	uerr.Aborted = uerr.AbortErr == nil
-	if uerr.Aborted && s.jr != nil {
-		_ = s.jr.Remove() // the journal's upload is gone
-	}
-	return s.result(), uerr
-}
-
-// abort removes the multipart upload uploadID of this key, even when ctx
-// is cancelled (on a detached context, bounded by abortTimeout).
-func (s *session) abort(ctx context.Context, uploadID string) error {
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	if err := sendAbort(actx, s.client, s.in.Bucket, s.in.Key, uploadID, abortOptions(s.opts)...); err != nil {
-		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
-	}
-	return nil
 }
 
 // verifyChecksum compares the object checksum S3 reports with the one
@@ -236,4 +239,23 @@ func (src sourceState) changed() error {
 			Why: "modified at " + fi.ModTime().Format(time.RFC3339Nano)}
 	}
 	return nil
+}
+
+// readFailed explains an error reading part p of the source: a file that
+// ended early changed while it was uploaded.
+func (s *session) readFailed(p *part, err error) error {
+	if changed := s.src.changed(); changed != nil {
+		return changed
+	}
+	if errors.Is(err, checksum.ErrShortRead) && s.src.path != "" {
+		return &SourceChangedError{Path: s.src.path, Size: -1, Expected: s.src.size, Why: err.Error()}
+	}
+	return fmt.Errorf("reading part %d of %s: %w", p.n, s.sourceName(), err)
+}
+
+func (s *session) sourceName() string {
+	if s.src.path != "" {
+		return s.src.path
+	}
+	return "the stream"
 }

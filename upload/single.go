@@ -3,8 +3,6 @@ package upload
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 )
@@ -49,29 +47,4 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 	err = s.verifyChecksum(&res, sum, checksum.FromPutObject(out, s.req.alg))
 	res.Notes = s.notes
 	return res, err
-}
-
-// stream sends a source read front to back (stdin, a pipe). Its first part
-// is read before anything is sent: a stream shorter than one part goes as
-// one PutObject, a longer one multipart, never resumable (what was read is
-// gone), so a failed one is aborted.
-func (s *session) stream(ctx context.Context) (Result, error) {
-	ps := s.plan.PartSize
-	if !s.plan.Multipart {
-		ps = s.plan.Size // a known size at or under the threshold
-	}
-	buf, err := s.u.buffers.get(ctx, ps)
-	if err != nil {
-		return s.result(), err
-	}
-	m, err := io.ReadFull(s.in.Body, buf)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		s.u.buffers.put(buf)
-		return s.result(), fmt.Errorf("reading %s: %w", s.sourceName(), err)
-	}
-	if int64(m) < ps || !s.plan.Multipart {
-		defer s.u.buffers.put(buf)
-		return s.single(ctx, &part{size: int64(m), buf: buf})
-	}
-	return s.multipart(ctx, &part{n: 1, size: int64(m), buf: buf, pool: s.u.buffers})
 }
