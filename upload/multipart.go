@@ -164,7 +164,9 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 			defer wg.Done()
 			defer s.u.limit.release()
 			defer p.release()
-			s.sendPart(ctx, p)
+			if op, err := s.writePart(ctx, p); err != nil {
+				s.failure.record(s, err, op, p.n)
+			}
 		}()
 	}
 	wg.Wait()
@@ -180,9 +182,11 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 	return ctx.Err()
 }
 
-// sendPart checksums part p, sends it, checks S3's answer and journals it.
-// A failure is recorded for sendParts, which stops the others.
-func (s *session) sendPart(ctx context.Context, p *part) {
+// writePart checksums part p, sends it, checks S3's answer and journals it.
+// It knows nothing of the loop: a failure is returned, with op the S3
+// operation that returned it ("" for a read, a checksum mismatch, the
+// journal), and sendParts decides what stops.
+func (s *session) writePart(ctx context.Context, p *part) (op string, err error) {
 	// A file's part is hashed as the transport reads it (an aws-chunked
 	// trailer): read once. A stream's part is in memory: hashed first.
 	var sum string
@@ -190,8 +194,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	if p.buf == nil && s.req.alg != "" {
 		trailer = &partTrailer{alg: s.req.alg}
 	} else if c, err := p.checksum(s); err != nil {
-		s.failure.record(s, s.readFailed(p, err), "", p.n)
-		return
+		return "", s.readFailed(p, err)
 	} else {
 		sum = c
 	}
@@ -205,8 +208,7 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	}
 	out, err := s.client.UploadPart(ctx, in, opts...)
 	if err != nil {
-		s.failure.record(s, err, "UploadPart", p.n)
-		return
+		return "UploadPart", err
 	}
 	if trailer != nil {
 		if sum = trailer.checksum(); sum == "" {
@@ -214,26 +216,24 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 			// part now; nothing on the wire was checked.
 			c, err := p.checksum(s)
 			if err != nil {
-				s.failure.record(s, s.readFailed(p, err), "", p.n)
-				return
+				return "", s.readFailed(p, err)
 			}
 			sum = c
 		}
 	}
 	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
-		s.failure.record(s, &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}, "", p.n)
-		return
+		return "", &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}
 	}
 	t.finish() // whatever the transport saw, an acknowledged part is all sent
 	done := journal.Part{Number: p.n, Size: p.size, ETag: aws.ToString(out.ETag), Checksum: sum}
 	s.parts.add(done)
 	if s.jr != nil {
 		if err := s.jr.AddPart(done); err != nil {
-			s.failure.record(s, fmt.Errorf("recording part %d in the resume journal: %w", p.n, err), "", p.n)
-			return
+			return "", fmt.Errorf("recording part %d in the resume journal: %w", p.n, err)
 		}
 	}
 	s.opts.Listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
+	return "", nil
 }
 
 // complete asks S3 to assemble the parts, stating the object checksum

@@ -64,7 +64,20 @@ type session struct {
 	src    sourceState
 	ra     io.ReaderAt // the file read in place; nil for a stream
 
-	jr       *journal.Journal
+	multipartUpload         // its multipart upload, once created or adopted
+	failure         failure // the first failure of the parts (sendParts)
+	diag            diagnostics
+	notes           []string
+	// unfinishedUploads are uploads of the key found and left for the
+	// caller to abort (Result.Unfinished).
+	unfinishedUploads []PendingUpload
+}
+
+// multipartUpload is one multipart upload on S3: its id, the parts S3
+// acknowledged, and the journal that records them. multipart.go writes
+// its parts (writePart), completes it (complete), or keeps or aborts it
+// (keepOrAbort); the loop that drives them is sendParts.
+type multipartUpload struct {
 	uploadID string
 	// created: this upload's CreateMultipartUpload succeeded, in this run
 	// or, for an adopted upload, an earlier one. S3 calls KMS Decrypt for
@@ -72,12 +85,7 @@ type session struct {
 	created bool
 	resumed int64 // bytes an earlier run uploaded, not sent again
 	parts   partTable
-	failure failure
-	diag    diagnostics
-	notes   []string
-	// unfinishedUploads are uploads of the key found and left for the
-	// caller to abort (Result.Unfinished).
-	unfinishedUploads []PendingUpload
+	jr      *journal.Journal
 }
 
 // sourceState is a file source's size and mtime when the upload started.
