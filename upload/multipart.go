@@ -193,7 +193,7 @@ func (s *session) writePart(ctx context.Context, p *part) (op string, err error)
 	var trailer *partTrailer
 	if p.buf == nil && s.req.alg != "" {
 		trailer = &partTrailer{alg: s.req.alg}
-	} else if c, err := p.checksum(s); err != nil {
+	} else if c, err := p.checksum(s.req.alg, &s.u.readBufs); err != nil {
 		return "", s.readFailed(p, err)
 	} else {
 		sum = c
@@ -212,9 +212,11 @@ func (s *session) writePart(ctx context.Context, p *part) (op string, err error)
 	}
 	if trailer != nil {
 		if sum = trailer.checksum(); sum == "" {
-			// A client that runs no middleware (a test fake): hash the
-			// part now; nothing on the wire was checked.
-			c, err := p.checksum(s)
+			// A Client that runs no SDK middleware (an in-memory one,
+			// as example_test's memS3; Client is an interface any
+			// program implements) sent the part without the trailer:
+			// hash it now; nothing on the wire was checked.
+			c, err := p.checksum(s.req.alg, &s.u.readBufs)
 			if err != nil {
 				return "", s.readFailed(p, err)
 			}

@@ -148,8 +148,7 @@ func (p *part) body() io.Reader {
 // checksum is the part's checksum (base64), "" when none is sent. A file's
 // part is read through a small reused buffer: a copy out of the page cache
 // plus the hash, whatever state the page cache is in.
-func (p *part) checksum(s *session) (string, error) {
-	alg := s.req.alg
+func (p *part) checksum(alg checksum.Algorithm, readBufs *sync.Pool) (string, error) {
 	switch {
 	case alg == "":
 		return "", nil
@@ -158,8 +157,8 @@ func (p *part) checksum(s *session) (string, error) {
 		h.Write(p.buf[:p.size])
 		return checksum.Encode(h.Sum(nil)), nil
 	}
-	bp := s.u.readBufs.Get().(*[]byte)
-	defer s.u.readBufs.Put(bp)
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
 	sum, err := checksum.SumAt(alg, p.ra, p.off, p.size, *bp)
 	if err != nil {
 		return "", err

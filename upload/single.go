@@ -21,7 +21,7 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 	}
 	defer s.u.limit.release()
 	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
-	sum, err := p.checksum(s)
+	sum, err := p.checksum(s.req.alg, &s.u.readBufs)
 	if err != nil {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
 	}
