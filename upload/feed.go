@@ -104,8 +104,8 @@ func (f *streamFeed) close() {
 
 // maxParts is S3's part limit, or the lower one the options set.
 func (s *session) maxParts() int {
-	if s.opts.MaxParts > 0 && s.opts.MaxParts < MaxParts {
-		return s.opts.MaxParts
+	if s.u.opts.MaxParts > 0 && s.u.opts.MaxParts < MaxParts {
+		return s.u.opts.MaxParts
 	}
 	return MaxParts
 }

@@ -68,7 +68,7 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 // Result when an earlier run already completed the object.
 func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.resumable() {
-		jr, err := s.opts.Journals.s.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
+		jr, err := s.u.opts.Journals.s.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
 		if err != nil {
 			return nil, err // a *LockedError
 		}
@@ -84,7 +84,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.uploadID != "" {
 		return nil, nil // adopted
 	}
-	out, err := s.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.netOptions("CreateMultipartUpload", 0)...)
+	out, err := s.u.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.netOptions("CreateMultipartUpload", 0)...)
 	if err != nil {
 		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
 	}
@@ -113,7 +113,7 @@ func (s *session) refuseExisting(ctx context.Context) error {
 	if !s.in.NoOverwrite {
 		return nil
 	}
-	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
+	_, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
 	if err != nil {
 		return nil // 404: go on; any other answer: S3 checks at Complete
 	}
@@ -122,8 +122,8 @@ func (s *session) refuseExisting(ctx context.Context) error {
 
 // started tells the listener the upload id and what an earlier run sent.
 func (s *session) started() {
-	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.in.Size, Plan: s.plan,
-		Concurrency: s.opts.Concurrency, UploadID: s.uploadID, Resumed: s.resumed})
+	s.listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.in.Size, Plan: s.plan,
+		Concurrency: s.u.opts.Concurrency, UploadID: s.uploadID, Resumed: s.resumed})
 }
 
 // sendParts sends every part not yet acknowledged. Before reading a part it
@@ -198,7 +198,7 @@ func (s *session) writePart(ctx context.Context, p *part) (op string, err error)
 	} else {
 		sum = c
 	}
-	t := &sendTracker{limit: p.size, listener: s.opts.Listener, part: p.n}
+	t := &sendTracker{limit: p.size, listener: s.listener, part: p.n}
 	s.u.flight.begin(t)
 	defer s.u.flight.end(t)
 	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
@@ -206,7 +206,7 @@ func (s *session) writePart(ctx context.Context, p *part) (op string, err error)
 	if trailer != nil {
 		opts = append(opts, trailer.option, noSDKChecksum)
 	}
-	out, err := s.client.UploadPart(ctx, in, opts...)
+	out, err := s.u.client.UploadPart(ctx, in, opts...)
 	if err != nil {
 		return "UploadPart", err
 	}
@@ -234,7 +234,7 @@ func (s *session) writePart(ctx context.Context, p *part) (op string, err error)
 			return "", fmt.Errorf("recording part %d in the resume journal: %w", p.n, err)
 		}
 	}
-	s.opts.Listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
+	s.listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
 	return "", nil
 }
 
@@ -254,7 +254,7 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 	if expected, err = s.parts.objectChecksum(s.req.alg); err != nil {
 		return res, "", "", err
 	}
-	out, err := s.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size), s.netOptions("CompleteMultipartUpload", 0)...)
+	out, err := s.u.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size), s.netOptions("CompleteMultipartUpload", 0)...)
 	if err != nil {
 		return res, "", "", s.explain(ctx, "CompleteMultipartUpload", 0, err)
 	}
@@ -281,7 +281,7 @@ func (s *session) keepOrAbort(ctx context.Context, err error) (Result, error) {
 	var exists *ObjectExistsError
 	var tooLarge *StreamTooLargeError
 	permanentlyStuck := errors.As(uerr.Err, &changed) || errors.As(uerr.Err, &exists) || errors.As(uerr.Err, &tooLarge)
-	if s.jr != nil && !s.opts.AbortOnFailure && !permanentlyStuck {
+	if s.jr != nil && !s.u.opts.AbortOnFailure && !permanentlyStuck {
 		uerr.Kept = true
 		return s.result(), uerr
 	}
@@ -302,7 +302,7 @@ const abortTimeout = 30 * time.Second
 func (s *session) abort(ctx context.Context, uploadID string) error {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
-	if err := sendAbort(actx, s.client, s.in.Bucket, s.in.Key, uploadID, abortOptions(s.opts)...); err != nil {
+	if err := sendAbort(actx, s.u.client, s.in.Bucket, s.in.Key, uploadID, abortOptions(s.u.opts)...); err != nil {
 		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
 	}
 	return nil

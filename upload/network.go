@@ -80,9 +80,9 @@ func (o Options) retryWindow() time.Duration {
 // netOptions are the network options of one call of operation op (on part
 // part, 0 for none), followed by guardRetries.
 func (s *session) netOptions(op string, part int32) []func(*s3.Options) {
-	win := s.opts.stallWindow()
-	policy := netpolicy.Policy{Window: s.opts.retryWindow()}
-	if l, ok := s.opts.Listener.(NetworkListener); ok {
+	win := s.u.opts.stallWindow()
+	policy := netpolicy.Policy{Window: s.u.opts.retryWindow()}
+	if l, ok := s.listener.(NetworkListener); ok {
 		policy.OnWait = func(w netpolicy.Wait) {
 			l.WaitingForNetwork(NetworkWait{Operation: op, Part: part, Attempt: w.Attempt, Reason: w.Reason,
 				Stalled: w.Stalled, RetryAt: w.RetryAt, Deadline: w.Deadline})

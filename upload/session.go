@@ -55,14 +55,13 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 // session is one Upload: the plan, the multipart upload it created or
 // adopted, the parts S3 acknowledged, and the journal that records them.
 type session struct {
-	u      *Uploader
-	client Client
-	opts   Options
-	in     Input
-	req    Requests
-	plan   Plan
-	src    sourceState
-	ra     io.ReaderAt // the file read in place; nil for a stream
+	u        *Uploader
+	listener Listener // Input.Listener, else Options.Listener
+	in       Input
+	req      Requests
+	plan     Plan
+	src      sourceState
+	ra       io.ReaderAt // the file read in place; nil for a stream
 
 	multipartUpload         // its multipart upload, once created or adopted
 	failure         failure // the first failure of the parts (sendParts)
@@ -96,9 +95,9 @@ type sourceState struct {
 }
 
 func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
-	s := &session{u: u, client: u.client, opts: u.opts, in: in, req: u.Requests(in), plan: plan}
+	s := &session{u: u, listener: u.opts.Listener, in: in, req: u.Requests(in), plan: plan}
 	if in.Listener != nil {
-		s.opts.Listener = in.Listener
+		s.listener = in.Listener
 	}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size >= 0 {
@@ -162,7 +161,7 @@ func (s *session) stream(ctx context.Context) (Result, error) {
 }
 
 func (s *session) resumable() bool {
-	return s.opts.Journals != nil && s.src.path != "" && s.ra != nil && s.plan.Multipart
+	return s.u.opts.Journals != nil && s.src.path != "" && s.ra != nil && s.plan.Multipart
 }
 
 func (s *session) result() Result {

@@ -20,15 +20,15 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 		return res, &Error{Op: "PutObject", Err: err}
 	}
 	defer s.u.limit.release()
-	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
+	s.listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
 	sum, err := p.checksum(s.req.alg, &s.u.readBufs)
 	if err != nil {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
 	}
-	t := &sendTracker{limit: size, listener: s.opts.Listener}
+	t := &sendTracker{limit: size, listener: s.listener}
 	s.u.flight.begin(t)
 	defer s.u.flight.end(t)
-	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t, "PutObject", 0)...)
+	out, err := s.u.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t, "PutObject", 0)...)
 	if err != nil {
 		if changed := s.src.changed(); changed != nil {
 			return res, &Error{Op: "PutObject", Err: changed}
