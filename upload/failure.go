@@ -18,8 +18,11 @@ import (
 // see: every other part would fail the same way, and each costs a request
 // (and, under SSE-KMS, a KMS call).
 type failure struct {
-	cancel context.CancelCauseFunc
-	failed atomic.Bool // set by the first record: nothing is retried after it
+	// classify explains a call's error for ranking (the session's
+	// diagnosis context); set with the session.
+	classify func(err error, op string, part int32) *diagnose.Diagnosis
+	cancel   context.CancelCauseFunc
+	failed   atomic.Bool // set by the first record: nothing is retried after it
 
 	mu   sync.Mutex
 	err  error // as the call returned it
@@ -51,10 +54,10 @@ func rankOf(err error, d *diagnose.Diagnosis) int {
 // record keeps err (from operation op on part, op "" when it is not an S3
 // call's) and stops the upload, before anything else: the explanation, and
 // the principal lookup it may need, wait until the parts have stopped.
-func (f *failure) record(s *session, err error, op string, part int32) {
+func (f *failure) record(err error, op string, part int32) {
 	var d *diagnose.Diagnosis
 	if op != "" {
-		d = diagnose.Classify(err, s.diagContext(op, part))
+		d = f.classify(err, op, part)
 	}
 	f.failed.Store(true)
 	rank := rankOf(err, d)
@@ -68,16 +71,13 @@ func (f *failure) record(s *session, err error, op string, part int32) {
 	}
 }
 
-// explained is the failure to report, explained now that the parts have
-// stopped; nil when nothing failed.
-func (f *failure) explained(ctx context.Context, s *session) error {
+// first is the failure recorded, with the S3 operation (and part) that
+// returned it, op "" when it was not an S3 call's; nil when nothing
+// failed. The caller explains it once the parts have stopped.
+func (f *failure) first() (err error, op string, part int32) {
 	f.mu.Lock()
-	err, op, part := f.err, f.op, f.part
-	f.mu.Unlock()
-	if err == nil || op == "" {
-		return err
-	}
-	return s.explain(ctx, op, part, err)
+	defer f.mu.Unlock()
+	return f.err, f.op, f.part
 }
 
 // guardRetries returns a per-request option that decides every retry of
@@ -90,25 +90,25 @@ func (f *failure) explained(ctx context.Context, s *session) error {
 func (s *session) guardRetries(op string, part int32) func(*s3.Options) {
 	return func(o *s3.Options) {
 		if r, ok := o.Retryer.(aws.RetryerV2); ok {
-			o.Retryer = retryGuard{RetryerV2: r, s: s, op: op, part: part}
+			o.Retryer = retryGuard{RetryerV2: r, f: &s.failure, op: op, part: part}
 		}
 	}
 }
 
 type retryGuard struct {
 	aws.RetryerV2
-	s    *session
+	f    *failure
 	op   string
 	part int32
 }
 
 func (g retryGuard) IsErrorRetryable(err error) bool {
-	f := &g.s.failure
+	f := g.f
 	if f.failed.Load() {
 		return false
 	}
-	if d := diagnose.Classify(err, g.s.diagContext(g.op, g.part)); d != nil && !d.Transient() && !sdkCorrects(err, d) {
-		f.record(g.s, err, g.op, g.part)
+	if d := f.classify(err, g.op, g.part); d != nil && !d.Transient() && !sdkCorrects(err, d) {
+		f.record(err, g.op, g.part)
 		return false
 	}
 	return g.RetryerV2.IsErrorRetryable(err)

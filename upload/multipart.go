@@ -155,7 +155,7 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 		if err != nil || p == nil {
 			s.u.limit.release()
 			if err != nil {
-				s.failure.record(s, err, "", 0)
+				s.failure.record(err, "", 0)
 			}
 			break
 		}
@@ -165,12 +165,15 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 			defer s.u.limit.release()
 			defer p.release()
 			if op, err := s.writePart(ctx, p); err != nil {
-				s.failure.record(s, err, op, p.n)
+				s.failure.record(err, op, p.n)
 			}
 		}()
 	}
 	wg.Wait()
-	if err := s.failure.explained(ctx, s); err != nil {
+	if err, op, part := s.failure.first(); err != nil {
+		if op != "" {
+			err = s.explain(ctx, op, part, err)
+		}
 		return err
 	}
 	if errors.Is(stopped, ErrStopped) && (s.ra == nil || s.parts.count() < s.plan.Parts) {

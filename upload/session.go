@@ -100,6 +100,9 @@ func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
 		s.listener = in.Listener
 	}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
+	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
+		return diagnose.Classify(err, s.diagContext(op, part))
+	}
 	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size >= 0 {
 		s.ra = ra
 	}
