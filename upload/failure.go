@@ -74,10 +74,10 @@ func (f *failure) record(err error, op string, part int32) {
 // first is the failure recorded, with the S3 operation (and part) that
 // returned it, op "" when it was not an S3 call's; nil when nothing
 // failed. The caller explains it once the parts have stopped.
-func (f *failure) first() (err error, op string, part int32) {
+func (f *failure) first() (op string, part int32, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.err, f.op, f.part
+	return f.op, f.part, f.err
 }
 
 // guardRetries returns a per-request option that decides every retry of

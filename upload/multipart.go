@@ -170,7 +170,7 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 		}()
 	}
 	wg.Wait()
-	if err, op, part := s.failure.first(); err != nil {
+	if op, part, err := s.failure.first(); err != nil {
 		if op != "" {
 			err = s.explain(ctx, op, part, err)
 		}
