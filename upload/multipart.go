@@ -26,6 +26,11 @@ import (
 //     object whose bytes differ from the source's;
 //  5. remove the journal.
 //
+// On any failure, keepOrAbort decides, in one place, whether the upload is
+// kept for a rerun or aborted. In step 2 sendParts is the driver (request
+// tokens, the feed, the first failure) and writePart the writer of one
+// part: the driver never sees S3's types, the writer never sees the loop.
+//
 // first is a stream's first part, already read (nil for a file).
 func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 	if done, err := s.adoptOrCreate(ctx); err != nil || done != nil {
@@ -126,7 +131,8 @@ func (s *session) started() {
 		Concurrency: s.u.opts.Concurrency, UploadID: s.uploadID, Resumed: s.resumed})
 }
 
-// sendParts sends every part not yet acknowledged. Before reading a part it
+// sendParts, the driver, sends every part not yet acknowledged through
+// writePart. Before reading a part it
 // takes a request token from the Uploader (shared by every upload) and, for
 // a stream, a buffer from its pool. The first failure cancels the parts in
 // flight and starts no other; Input.Stop starts no other but lets those in
