@@ -110,7 +110,7 @@ func (r *run) canaryRequests() upload.Requests {
 	in := r.o.Input
 	in.Bucket, in.Key, in.SSE = r.o.Bucket, r.cn.key, r.o.SSE
 	in.Body, in.Size, in.SourcePath, in.Stop = nil, 0, "", nil
-	return upload.New(nil, upload.Options{Checksum: r.o.Checksum, NoChecksum: r.o.NoChecksum}).Requests(in)
+	return upload.NewRequests(in, upload.Options{Checksum: r.o.Checksum, NoChecksum: r.o.NoChecksum})
 }
 
 func (r *run) doCanary(ctx context.Context) Check {

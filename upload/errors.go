@@ -13,7 +13,7 @@ import (
 // resume or clean up. errors.As finds it; Unwrap gives the cause (often a
 // *Diagnosis).
 type Error struct {
-	Op       string // "upload", "complete", ...
+	Op       string // "multipart upload" or "PutObject"
 	UploadID string // "" when no multipart upload was created
 	// Kept reports that the multipart upload was kept on purpose: a rerun
 	// of the same upload resumes it. Aborted reports that it was aborted

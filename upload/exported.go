@@ -95,9 +95,6 @@ func OpenJournals(dir string) (*Journals, error) {
 	return &Journals{s: s}, nil
 }
 
-// LockedError (PID, Path, Identity) says another uploader holds this
-// file's upload; errors.Is(err, ErrLocked) matches it.
-
 // ChecksumAlgorithm is the algorithm of the checksums the engine computes
 // for every part and checks against S3's (Options.Checksum). It is a
 // string: a value from a config file converts with ParseChecksumAlgorithm.

@@ -18,8 +18,11 @@ import (
 // see: every other part would fail the same way, and each costs a request
 // (and, under SSE-KMS, a KMS call).
 type failure struct {
+	// classify explains a call's error for ranking (the session's
+	// diagnosis context); set with the session.
+	classify func(err error, op string, part int32) *diagnose.Diagnosis
 	cancel   context.CancelCauseFunc
-	stopping atomic.Bool
+	failed   atomic.Bool // set by the first record: nothing is retried after it
 
 	mu   sync.Mutex
 	err  error // as the call returned it
@@ -48,15 +51,15 @@ func rankOf(err error, d *diagnose.Diagnosis) int {
 	return rankPermanent
 }
 
-// stop records err (from operation op on part, op "" when it is not an S3
+// record keeps err (from operation op on part, op "" when it is not an S3
 // call's) and stops the upload, before anything else: the explanation, and
 // the principal lookup it may need, wait until the parts have stopped.
-func (f *failure) stop(s *session, err error, op string, part int32) {
+func (f *failure) record(err error, op string, part int32) {
 	var d *diagnose.Diagnosis
 	if op != "" {
-		d = diagnose.Classify(err, s.diagContext(op, part))
+		d = f.classify(err, op, part)
 	}
-	f.stopping.Store(true)
+	f.failed.Store(true)
 	rank := rankOf(err, d)
 	f.mu.Lock()
 	if rank > f.rank {
@@ -68,16 +71,13 @@ func (f *failure) stop(s *session, err error, op string, part int32) {
 	}
 }
 
-// explained is the failure to report, explained now that the parts have
-// stopped; nil when nothing failed.
-func (f *failure) explained(ctx context.Context, s *session) error {
+// first is the failure recorded, with the S3 operation (and part) that
+// returned it, op "" when it was not an S3 call's; nil when nothing
+// failed. The caller explains it once the parts have stopped.
+func (f *failure) first() (op string, part int32, err error) {
 	f.mu.Lock()
-	err, op, part := f.err, f.op, f.part
-	f.mu.Unlock()
-	if err == nil || op == "" {
-		return err
-	}
-	return s.explain(ctx, op, part, err)
+	defer f.mu.Unlock()
+	return f.op, f.part, f.err
 }
 
 // guardRetries returns a per-request option that decides every retry of
@@ -90,25 +90,25 @@ func (f *failure) explained(ctx context.Context, s *session) error {
 func (s *session) guardRetries(op string, part int32) func(*s3.Options) {
 	return func(o *s3.Options) {
 		if r, ok := o.Retryer.(aws.RetryerV2); ok {
-			o.Retryer = stopGuard{RetryerV2: r, s: s, op: op, part: part}
+			o.Retryer = retryGuard{RetryerV2: r, f: &s.failure, op: op, part: part}
 		}
 	}
 }
 
-type stopGuard struct {
+type retryGuard struct {
 	aws.RetryerV2
-	s    *session
+	f    *failure
 	op   string
 	part int32
 }
 
-func (g stopGuard) IsErrorRetryable(err error) bool {
-	f := &g.s.failure
-	if f.stopping.Load() {
+func (g retryGuard) IsErrorRetryable(err error) bool {
+	f := g.f
+	if f.failed.Load() {
 		return false
 	}
-	if d := diagnose.Classify(err, g.s.diagContext(g.op, g.part)); d != nil && !d.Transient() && !sdkCorrects(err, d) {
-		f.stop(g.s, err, g.op, g.part)
+	if d := f.classify(err, g.op, g.part); d != nil && !d.Transient() && !sdkCorrects(err, d) {
+		f.record(err, g.op, g.part)
 		return false
 	}
 	return g.RetryerV2.IsErrorRetryable(err)

@@ -1,60 +1,10 @@
 package upload
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/uploader-dev/uploader/internal/checksum"
 )
-
-// part is one part to send: a section of a file read in place, or a
-// stream's bytes in a pooled buffer.
-type part struct {
-	n    int32
-	off  int64
-	size int64
-	ra   io.ReaderAt // a file's part
-	buf  []byte      // a stream's part, returned to pool on release
-	pool *bufferPool
-}
-
-func (p *part) body() io.Reader {
-	if p.buf != nil {
-		return bytes.NewReader(p.buf[:p.size])
-	}
-	return io.NewSectionReader(p.ra, p.off, p.size)
-}
-
-// checksum is the part's checksum (base64), "" when none is sent. A file's
-// part is read through a small reused buffer: a copy out of the page cache
-// plus the hash, whatever state the page cache is in.
-func (p *part) checksum(s *session) (string, error) {
-	alg := s.req.alg
-	switch {
-	case alg == "":
-		return "", nil
-	case p.buf != nil:
-		h := alg.New()
-		h.Write(p.buf[:p.size])
-		return checksum.Encode(h.Sum(nil)), nil
-	}
-	bp := s.u.readBufs.Get().(*[]byte)
-	defer s.u.readBufs.Put(bp)
-	sum, err := checksum.SumAt(alg, p.ra, p.off, p.size, *bp)
-	if err != nil {
-		return "", err
-	}
-	return checksum.Encode(sum), nil
-}
-
-func (p *part) release() {
-	if p.buf != nil && p.pool != nil {
-		p.pool.put(p.buf)
-		p.buf = nil
-	}
-}
 
 // partFeed hands out the parts still to send, in order; nil when there
 // are no more.
@@ -65,26 +15,29 @@ type partFeed interface {
 
 func (s *session) feed(first *part) partFeed {
 	if s.ra != nil {
-		return &fileFeed{s: s}
+		return &fileFeed{ra: s.ra, plan: s.plan, done: &s.parts}
 	}
-	return &streamFeed{s: s, first: first, n: 1}
+	return &streamFeed{body: s.in.Body, name: s.sourceName(), partSize: s.plan.PartSize, maxParts: s.maxParts(),
+		buffers: s.u.buffers, first: first, n: 1}
 }
 
 // fileFeed is a file's parts, skipping those an earlier run uploaded.
 type fileFeed struct {
-	s *session
-	n int32
+	ra   io.ReaderAt
+	plan Plan
+	done *partTable // parts not to send again
+	n    int32
 }
 
 func (f *fileFeed) next(context.Context) (*part, error) {
 	for {
 		f.n++
-		if int(f.n) > f.s.plan.Parts {
+		if int(f.n) > f.plan.Parts {
 			return nil, nil
 		}
-		if !f.s.parts.has(f.n) {
-			off := int64(f.n-1) * f.s.plan.PartSize
-			return &part{n: f.n, off: off, size: f.s.plan.PartLen(int(f.n)), ra: f.s.ra}, nil
+		if !f.done.has(f.n) {
+			off := int64(f.n-1) * f.plan.PartSize
+			return &part{n: f.n, off: off, size: f.plan.PartLen(int(f.n)), ra: f.ra}, nil
 		}
 	}
 }
@@ -96,10 +49,14 @@ func (f *fileFeed) close() {}
 // not grow with the stream. It stops at the part limit rather than
 // complete a truncated object.
 type streamFeed struct {
-	s     *session
-	first *part // already read by stream()
-	n     int32 // number of the next part
-	eof   bool
+	body     io.Reader
+	name     string // of the source, for errors
+	partSize int64
+	maxParts int
+	buffers  *bufferPool
+	first    *part // already read by stream()
+	n        int32 // number of the next part
+	eof      bool
 }
 
 func (f *streamFeed) next(ctx context.Context) (*part, error) {
@@ -110,12 +67,12 @@ func (f *streamFeed) next(ctx context.Context) (*part, error) {
 	if f.eof {
 		return nil, nil
 	}
-	ps := f.s.plan.PartSize
-	buf, err := f.s.u.buffers.get(ctx, ps)
+	ps := f.partSize
+	buf, err := f.buffers.get(ctx, ps)
 	if err != nil {
 		return nil, err
 	}
-	m, err := io.ReadFull(f.s.in.Body, buf)
+	m, err := io.ReadFull(f.body, buf)
 	switch {
 	// ReadFull returns these two values themselves for the end of the
 	// stream; a producer's error that wraps one (a truncated gzip's
@@ -123,18 +80,18 @@ func (f *streamFeed) next(ctx context.Context) (*part, error) {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		f.eof = true
 	case err != nil:
-		f.s.u.buffers.put(buf)
-		return nil, fmt.Errorf("reading %s: %w", f.s.sourceName(), err)
+		f.buffers.put(buf)
+		return nil, fmt.Errorf("reading %s: %w", f.name, err)
 	}
 	if m == 0 {
-		f.s.u.buffers.put(buf)
+		f.buffers.put(buf)
 		return nil, nil
 	}
-	if limit := f.s.maxParts(); int(f.n) > limit {
-		f.s.u.buffers.put(buf)
+	if limit := f.maxParts; int(f.n) > limit {
+		f.buffers.put(buf)
 		return nil, &StreamTooLargeError{MaxParts: limit, PartSize: ps}
 	}
-	p := &part{n: f.n, size: int64(m), buf: buf, pool: f.s.u.buffers}
+	p := &part{n: f.n, size: int64(m), buf: buf, pool: f.buffers}
 	f.n++
 	return p, nil
 }
@@ -147,8 +104,8 @@ func (f *streamFeed) close() {
 
 // maxParts is S3's part limit, or the lower one the options set.
 func (s *session) maxParts() int {
-	if s.opts.MaxParts > 0 && s.opts.MaxParts < MaxParts {
-		return s.opts.MaxParts
+	if s.u.opts.MaxParts > 0 && s.u.opts.MaxParts < MaxParts {
+		return s.u.opts.MaxParts
 	}
 	return MaxParts
 }

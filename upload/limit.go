@@ -76,13 +76,6 @@ func (l *adaptiveLimit) release() {
 	l.tokens <- struct{}{}
 }
 
-// limit is the current number of parts allowed at once.
-func (l *adaptiveLimit) limit() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.current()
-}
-
 // current is limit with l.mu held.
 func (l *adaptiveLimit) current() int { return l.max - l.withheld - l.debt }
 

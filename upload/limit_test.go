@@ -72,3 +72,10 @@ func TestAdaptiveLimitStop(t *testing.T) {
 		t.Fatalf("acquire after stop: %v", err)
 	}
 }
+
+// limit is the current number of parts allowed at once.
+func (l *adaptiveLimit) limit() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.current()
+}

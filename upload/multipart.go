@@ -26,6 +26,11 @@ import (
 //     object whose bytes differ from the source's;
 //  5. remove the journal.
 //
+// On any failure, keepOrAbort decides, in one place, whether the upload is
+// kept for a rerun or aborted. In step 2 sendParts is the driver (request
+// tokens, the feed, the first failure) and writePart the writer of one
+// part: the driver never sees S3's types, the writer never sees the loop.
+//
 // first is a stream's first part, already read (nil for a file).
 func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 	if done, err := s.adoptOrCreate(ctx); err != nil || done != nil {
@@ -37,18 +42,18 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 			done.Unfinished = s.unfinishedUploads
 			return *done, nil
 		}
-		return s.fail(ctx, err)
+		return s.keepOrAbort(ctx, err)
 	}
 	s.started()
 	if err := s.sendParts(ctx, first); err != nil {
-		return s.fail(ctx, err)
+		return s.keepOrAbort(ctx, err)
 	}
-	if err := s.src.unchanged(); err != nil {
-		return s.fail(ctx, err)
+	if err := s.src.changed(); err != nil {
+		return s.keepOrAbort(ctx, err)
 	}
 	res, expected, reported, err := s.complete(ctx)
 	if err != nil {
-		return s.fail(ctx, err)
+		return s.keepOrAbort(ctx, err)
 	}
 	if s.jr != nil {
 		// A crash before this line is handled by alreadyComplete.
@@ -68,7 +73,7 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 // Result when an earlier run already completed the object.
 func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.resumable() {
-		jr, err := s.opts.Journals.s.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
+		jr, err := s.u.opts.Journals.s.Lock(journal.Identity{Source: s.src.path, Bucket: s.in.Bucket, Key: s.in.Key})
 		if err != nil {
 			return nil, err // a *LockedError
 		}
@@ -84,7 +89,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.uploadID != "" {
 		return nil, nil // adopted
 	}
-	out, err := s.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.netOptions("CreateMultipartUpload", 0)...)
+	out, err := s.u.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.netOptions("CreateMultipartUpload", 0)...)
 	if err != nil {
 		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
 	}
@@ -106,13 +111,28 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	return nil, nil
 }
 
-// started tells the listener the upload id and what an earlier run sent.
-func (s *session) started() {
-	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.in.Size, Plan: s.plan,
-		Concurrency: s.opts.Concurrency, UploadID: s.uploadID, Resumed: s.resumed})
+// refuseExisting checks, before any part is sent, that a --no-overwrite
+// target does not exist: S3 checks the condition only at Complete, after
+// every byte went out. Without s3:GetObject the check is left to Complete.
+func (s *session) refuseExisting(ctx context.Context) error {
+	if !s.in.NoOverwrite {
+		return nil
+	}
+	_, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
+	if err != nil {
+		return nil // 404: go on; any other answer: S3 checks at Complete
+	}
+	return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
 }
 
-// sendParts sends every part not yet acknowledged. Before reading a part it
+// started tells the listener the upload id and what an earlier run sent.
+func (s *session) started() {
+	s.listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.in.Size, Plan: s.plan,
+		Concurrency: s.u.opts.Concurrency, UploadID: s.uploadID, Resumed: s.resumed})
+}
+
+// sendParts, the driver, sends every part not yet acknowledged through
+// writePart. Before reading a part it
 // takes a request token from the Uploader (shared by every upload) and, for
 // a stream, a buffer from its pool. The first failure cancels the parts in
 // flight and starts no other; Input.Stop starts no other but lets those in
@@ -141,7 +161,7 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 		if err != nil || p == nil {
 			s.u.limit.release()
 			if err != nil {
-				s.failure.stop(s, err, "", 0)
+				s.failure.record(err, "", 0)
 			}
 			break
 		}
@@ -150,11 +170,16 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 			defer wg.Done()
 			defer s.u.limit.release()
 			defer p.release()
-			s.sendPart(ctx, p)
+			if op, err := s.writePart(ctx, p); err != nil {
+				s.failure.record(err, op, p.n)
+			}
 		}()
 	}
 	wg.Wait()
-	if err := s.failure.explained(ctx, s); err != nil {
+	if op, part, err := s.failure.first(); err != nil {
+		if op != "" {
+			err = s.explain(ctx, op, part, err)
+		}
 		return err
 	}
 	if errors.Is(stopped, ErrStopped) && (s.ra == nil || s.parts.count() < s.plan.Parts) {
@@ -166,22 +191,23 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 	return ctx.Err()
 }
 
-// sendPart checksums part p, sends it, checks S3's answer and journals it.
-// A failure is recorded for sendParts, which stops the others.
-func (s *session) sendPart(ctx context.Context, p *part) {
+// writePart checksums part p, sends it, checks S3's answer and journals it.
+// It knows nothing of the loop: a failure is returned, with op the S3
+// operation that returned it ("" for a read, a checksum mismatch, the
+// journal), and sendParts decides what stops.
+func (s *session) writePart(ctx context.Context, p *part) (op string, err error) {
 	// A file's part is hashed as the transport reads it (an aws-chunked
 	// trailer): read once. A stream's part is in memory: hashed first.
 	var sum string
 	var trailer *partTrailer
 	if p.buf == nil && s.req.alg != "" {
 		trailer = &partTrailer{alg: s.req.alg}
-	} else if c, err := p.checksum(s); err != nil {
-		s.failure.stop(s, s.readFailed(p, err), "", p.n)
-		return
+	} else if c, err := p.checksum(s.req.alg, &s.u.readBufs); err != nil {
+		return "", s.readFailed(p, err)
 	} else {
 		sum = c
 	}
-	t := &sendTracker{limit: p.size, listener: s.opts.Listener, rate: s.u.rate, part: p.n}
+	t := &sendTracker{limit: p.size, listener: s.listener, part: p.n}
 	s.u.flight.begin(t)
 	defer s.u.flight.end(t)
 	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
@@ -189,56 +215,36 @@ func (s *session) sendPart(ctx context.Context, p *part) {
 	if trailer != nil {
 		opts = append(opts, trailer.option, noSDKChecksum)
 	}
-	out, err := s.client.UploadPart(ctx, in, opts...)
+	out, err := s.u.client.UploadPart(ctx, in, opts...)
 	if err != nil {
-		s.failure.stop(s, err, "UploadPart", p.n)
-		return
+		return "UploadPart", err
 	}
 	if trailer != nil {
 		if sum = trailer.checksum(); sum == "" {
-			// A client that runs no middleware (a test fake): hash the
-			// part now; nothing on the wire was checked.
-			c, err := p.checksum(s)
+			// A Client that runs no SDK middleware (an in-memory one,
+			// as example_test's memS3; Client is an interface any
+			// program implements) sent the part without the trailer:
+			// hash it now; nothing on the wire was checked.
+			c, err := p.checksum(s.req.alg, &s.u.readBufs)
 			if err != nil {
-				s.failure.stop(s, s.readFailed(p, err), "", p.n)
-				return
+				return "", s.readFailed(p, err)
 			}
 			sum = c
 		}
 	}
 	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
-		s.failure.stop(s, &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}, "", p.n)
-		return
+		return "", &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}
 	}
 	t.finish() // whatever the transport saw, an acknowledged part is all sent
 	done := journal.Part{Number: p.n, Size: p.size, ETag: aws.ToString(out.ETag), Checksum: sum}
 	s.parts.add(done)
 	if s.jr != nil {
 		if err := s.jr.AddPart(done); err != nil {
-			s.failure.stop(s, fmt.Errorf("recording part %d in the resume journal: %w", p.n, err), "", p.n)
-			return
+			return "", fmt.Errorf("recording part %d in the resume journal: %w", p.n, err)
 		}
 	}
-	s.opts.Listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
-}
-
-// readFailed explains an error reading part p of the source: a file that
-// ended early changed while it was uploaded.
-func (s *session) readFailed(p *part, err error) error {
-	if changed := s.src.unchanged(); changed != nil {
-		return changed
-	}
-	if errors.Is(err, checksum.ErrShortRead) && s.src.path != "" {
-		return &SourceChangedError{Path: s.src.path, Size: -1, Expected: s.src.size, Why: err.Error()}
-	}
-	return fmt.Errorf("reading part %d of %s: %w", p.n, s.sourceName(), err)
-}
-
-func (s *session) sourceName() string {
-	if s.src.path != "" {
-		return s.src.path
-	}
-	return "the stream"
+	s.listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
+	return "", nil
 }
 
 // complete asks S3 to assemble the parts, stating the object checksum
@@ -257,33 +263,56 @@ func (s *session) complete(ctx context.Context) (res Result, expected, reported 
 	if expected, err = s.parts.objectChecksum(s.req.alg); err != nil {
 		return res, "", "", err
 	}
-	out, err := s.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size), s.netOptions("CompleteMultipartUpload", 0)...)
+	out, err := s.u.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size), s.netOptions("CompleteMultipartUpload", 0)...)
 	if err != nil {
 		return res, "", "", s.explain(ctx, "CompleteMultipartUpload", 0, err)
 	}
-	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
-	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
+	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
 	reported, _ = checksum.FromComplete(out, s.req.alg)
 	return res, expected, reported, nil
 }
 
-// requestOptions are the per-request options of a data request: progress
-// counted on the wire (and --max-bandwidth), SlowDown halving the shared
-// concurrency, no retry once the upload is stopping, and no SDK checksum
-// when none is sent.
-func (s *session) requestOptions(t *sendTracker, op string, part int32) []func(*s3.Options) {
-	// The stall watcher goes on last, outermost: the bandwidth limit's
-	// waits inside it are held, not taken for silence.
-	opts := []func(*s3.Options){t.wrapHTTPClient, s.u.limit.observe}
-	opts = append(opts, s.netOptions(op, part)...)
-	if s.req.alg == "" {
-		opts = append(opts, noSDKChecksum)
+// keepOrAbort decides what becomes of a failed multipart upload. A file upload
+// with a journal is kept for a rerun, unless the source changed, the key
+// exists under --no-overwrite, or the caller asked to abort; anything else
+// (a stream, no journal) is aborted.
+func (s *session) keepOrAbort(ctx context.Context, err error) (Result, error) {
+	if changed := s.src.changed(); changed != nil {
+		// A changed source explains any read or send error, and an upload
+		// of it can never complete.
+		err = changed
 	}
-	return opts
+	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.asObjectExists(err)}
+	if s.uploadID == "" {
+		return s.result(), uerr
+	}
+	var changed *SourceChangedError
+	var exists *ObjectExistsError
+	var tooLarge *StreamTooLargeError
+	permanentlyStuck := errors.As(uerr.Err, &changed) || errors.As(uerr.Err, &exists) || errors.As(uerr.Err, &tooLarge)
+	if s.jr != nil && !s.u.opts.AbortOnFailure && !permanentlyStuck {
+		uerr.Kept = true
+		return s.result(), uerr
+	}
+	uerr.AbortErr = s.abort(ctx, s.uploadID)
+	uerr.Aborted = uerr.AbortErr == nil
+	if uerr.Aborted && s.jr != nil {
+		_ = s.jr.Remove() // the journal's upload is gone
+	}
+	return s.result(), uerr
 }
 
-// noSDKChecksum keeps the SDK from adding a checksum of its own (a CRC32
-// trailer by default) to a request we checksum ourselves, or not at all.
-func noSDKChecksum(o *s3.Options) {
-	o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+// abortTimeout bounds the abort of a failed upload, which runs on a context
+// detached from the (possibly cancelled) upload's.
+const abortTimeout = 30 * time.Second
+
+// abort removes the multipart upload uploadID of this key, even when ctx
+// is cancelled (on a detached context, bounded by abortTimeout).
+func (s *session) abort(ctx context.Context, uploadID string) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	if err := sendAbort(actx, s.u.client, s.in.Bucket, s.in.Key, uploadID, abortOptions(s.u.opts)...); err != nil {
+		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
+	}
+	return nil
 }

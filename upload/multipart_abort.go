@@ -199,7 +199,7 @@ func abortUnlessRunning(ctx context.Context, c UploadsClient, js *Journals, u Pe
 // abortMultipartUpload sends the abort; NoSuchUpload becomes a
 // *NoSuchUploadError.
 func abortMultipartUpload(ctx context.Context, c UploadsClient, u PendingUpload) error {
-	_, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(u.Bucket), Key: aws.String(u.Key), UploadId: aws.String(u.UploadID)})
+	err := sendAbort(ctx, c, u.Bucket, u.Key, u.UploadID)
 	if err == nil {
 		return nil
 	}
@@ -207,5 +207,17 @@ func abortMultipartUpload(ctx context.Context, c UploadsClient, u PendingUpload)
 	if errors.As(err, &nsu) || diagnose.ErrorCode(err) == "NoSuchUpload" {
 		return &NoSuchUploadError{Bucket: u.Bucket, Key: u.Key, UploadID: u.UploadID, Err: err}
 	}
+	return err
+}
+
+// sendAbort is the package's one AbortMultipartUpload request: the
+// library's AbortUpload and the engine's abort of a failed upload
+// (session.abort) both send it here.
+func sendAbort(ctx context.Context, c interface {
+	AbortMultipartUpload(context.Context, *s3.AbortMultipartUploadInput, ...func(*s3.Options)) (*s3.AbortMultipartUploadOutput, error)
+}, bucket, key, uploadID string, optFns ...func(*s3.Options)) error {
+	_, err := c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
+	}, optFns...)
 	return err
 }

@@ -17,7 +17,7 @@ import (
 //     sent again on a new connection (the SDK rewinds the body; the
 //     aws-chunked trailer is rebuilt per attempt). Progress, not total
 //     time: a slow link or --max-bandwidth never trips it (the bandwidth
-//     limit's own waits are held, see countingBody);
+//     limit's own waits are held, see limitedBody in wire.go);
 //   - a retry policy in place of the client's retryer: a request that gets
 //     no answer is retried with backoff for Options.RetryWindow from its
 //     first such failure; failures with an answer (5xx, SlowDown) keep the
@@ -75,34 +75,36 @@ func effective(d, def time.Duration) time.Duration {
 // netOptions are the network options of one call of operation op (on part
 // part, 0 for none), followed by guardRetries.
 func (s *session) netOptions(op string, part int32) []func(*s3.Options) {
-	win := s.opts.stallWindow()
-	policy := netpolicy.Policy{Window: s.opts.retryWindow()}
-	if l, ok := s.opts.Listener.(NetworkListener); ok {
+	win := s.u.opts.stallWindow()
+	policy := netpolicy.Policy{Window: s.u.opts.retryWindow()}
+	if l, ok := s.listener.(NetworkListener); ok {
 		policy.OnWait = func(w netpolicy.Wait) {
 			l.WaitingForNetwork(NetworkWait{Operation: op, Part: part, Attempt: w.Attempt, Reason: w.Reason,
 				Stalled: w.Stalled, RetryAt: w.RetryAt, Deadline: w.Deadline})
 		}
 	}
-	return []func(*s3.Options){
-		func(o *s3.Options) {
-			if win > 0 {
-				o.HTTPClient = netpolicy.WithStallTimeout(o.HTTPClient, netpolicy.Fixed(win))
-			}
-			o.Retryer = policy.Retryer(o.Retryer)
-		},
-		s.guardRetries(op, part),
-	}
+	return []func(*s3.Options){stallWatch(win), retryPolicy(policy), s.guardRetries(op, part)}
 }
 
 // abortOptions are the network options of an abort, which runs with no
 // session's listener (and sometimes no session).
 func abortOptions(o Options) []func(*s3.Options) {
-	win := o.stallWindow()
-	policy := netpolicy.Policy{Window: o.retryWindow()}
-	return []func(*s3.Options){func(so *s3.Options) {
+	return []func(*s3.Options){stallWatch(o.stallWindow()), retryPolicy(netpolicy.Policy{Window: o.retryWindow()})}
+}
+
+// stallWatch is the per-request option of the stall watcher: it wraps the
+// operation's HTTP client, outermost, so that an attempt whose connection
+// moves no byte for win is cancelled (and retried); win 0: no watch.
+func stallWatch(win time.Duration) func(*s3.Options) {
+	return func(o *s3.Options) {
 		if win > 0 {
-			so.HTTPClient = netpolicy.WithStallTimeout(so.HTTPClient, netpolicy.Fixed(win))
+			o.HTTPClient = netpolicy.WithStallTimeout(o.HTTPClient, netpolicy.Fixed(win))
 		}
-		so.Retryer = policy.Retryer(so.Retryer)
-	}}
+	}
+}
+
+// retryPolicy is the per-request option that puts policy in place of the
+// client's retryer (which it keeps for failures with an answer).
+func retryPolicy(policy netpolicy.Policy) func(*s3.Options) {
+	return func(o *s3.Options) { o.Retryer = policy.Retryer(o.Retryer) }
 }

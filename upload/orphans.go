@@ -18,7 +18,7 @@ import (
 // aborted: it may be another host's live upload.
 func (s *session) orphaned(ctx context.Context, corrupt *journal.CorruptError) {
 	if id := corrupt.UploadID; id != "" {
-		err := abort(ctx, s.client, s.in.Bucket, s.in.Key, id, abortOptions(s.opts)...)
+		err := s.abort(ctx, id)
 		switch {
 		case err == nil:
 			s.note("%v; it named upload %s, which was aborted (no parts left behind); starting a new upload", corrupt, id)
@@ -39,7 +39,7 @@ func (s *session) orphaned(ctx context.Context, corrupt *journal.CorruptError) {
 // and keeps them for Result.Unfinished: a program names its own way to
 // abort each.
 func (s *session) unfinished(ctx context.Context) string {
-	lister, ok := s.client.(UploadsClient)
+	lister, ok := s.u.client.(UploadsClient)
 	if !ok {
 		return fmt.Sprintf("list the unfinished uploads of %s (ListUploads) and abort those no other uploader is using", s.target())
 	}

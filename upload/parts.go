@@ -1,7 +1,9 @@
 package upload
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 
@@ -78,9 +80,8 @@ func (t *partTable) completed(alg checksum.Algorithm) ([]types.CompletedPart, in
 	return out, size, nil
 }
 
-// objectChecksum derives the object's checksum from the parts': the
-// full-object CRC for the CRCs, the checksum of checksums ("-N") for the
-// SHAs; "" when no checksums are sent.
+// objectChecksum is the object's checksum derived from the parts'; "" when
+// no checksums are sent.
 func (t *partTable) objectChecksum(alg checksum.Algorithm) (string, error) {
 	if alg == "" {
 		return "", nil
@@ -89,6 +90,14 @@ func (t *partTable) objectChecksum(alg checksum.Algorithm) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return objectChecksum(alg, parts)
+}
+
+// objectChecksum derives the checksum of the object made of parts (all of
+// them, in order) from theirs: the full-object CRC for the CRCs, the
+// checksum of checksums ("-N") for the SHAs. The one place it is computed,
+// for Complete and for an upload an earlier run completed.
+func objectChecksum(alg checksum.Algorithm, parts []journal.Part) (string, error) {
 	sums := make([]checksum.Part, len(parts))
 	for i, p := range parts {
 		b, err := checksum.Decode(p.Checksum)
@@ -116,4 +125,50 @@ func (t *partTable) bytes() int64 {
 		n += p.Size
 	}
 	return n
+}
+
+// part is one part to send: a section of a file read in place, or a
+// stream's bytes in a pooled buffer.
+type part struct {
+	n    int32
+	off  int64
+	size int64
+	ra   io.ReaderAt // a file's part
+	buf  []byte      // a stream's part, returned to pool on release
+	pool *bufferPool
+}
+
+func (p *part) body() io.Reader {
+	if p.buf != nil {
+		return bytes.NewReader(p.buf[:p.size])
+	}
+	return io.NewSectionReader(p.ra, p.off, p.size)
+}
+
+// checksum is the part's checksum (base64), "" when none is sent. A file's
+// part is read through a small reused buffer: a copy out of the page cache
+// plus the hash, whatever state the page cache is in.
+func (p *part) checksum(alg checksum.Algorithm, readBufs *sync.Pool) (string, error) {
+	switch {
+	case alg == "":
+		return "", nil
+	case p.buf != nil:
+		h := alg.New()
+		h.Write(p.buf[:p.size])
+		return checksum.Encode(h.Sum(nil)), nil
+	}
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	sum, err := checksum.SumAt(alg, p.ra, p.off, p.size, *bp)
+	if err != nil {
+		return "", err
+	}
+	return checksum.Encode(sum), nil
+}
+
+func (p *part) release() {
+	if p.buf != nil && p.pool != nil {
+		p.pool.put(p.buf)
+		p.buf = nil
+	}
 }

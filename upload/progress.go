@@ -1,16 +1,12 @@
 package upload
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/uploader-dev/uploader/internal/netpolicy"
-	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
 // Progress is counted as the HTTP transport sends the bytes, not as the SDK
@@ -26,7 +22,6 @@ type sendTracker struct {
 	limit    int64 // the body's length: the transport also sends chunk framing and trailers
 	reported int64 // high-water mark across attempts
 	listener Listener
-	rate     *ratelimit.Limiter
 	part     int32   // 0 for PutObject
 	flight   *flight // the Uploader's count of bytes on the wire, while begun
 
@@ -51,9 +46,9 @@ func (t *sendTracker) failed(why string) {
 	t.mu.Unlock()
 }
 
-// wrapHTTPClient is a per-request option: it wraps this request's HTTP
+// countOnTheWire is a per-request option: it wraps this request's HTTP
 // client so the body is counted as the transport reads it.
-func (t *sendTracker) wrapHTTPClient(o *s3.Options) {
+func (t *sendTracker) countOnTheWire(o *s3.Options) {
 	o.HTTPClient = countingHTTPClient{next: o.HTTPClient, t: t}
 }
 
@@ -83,9 +78,8 @@ type countingHTTPClient struct {
 
 func (c countingHTTPClient) Do(req *http.Request) (*http.Response, error) {
 	c.t.attempt()
-	honourExpectContinue(req)
 	if req.Body != nil && req.Body != http.NoBody {
-		req.Body = &countingBody{ReadCloser: req.Body, t: c.t, ctx: req.Context()}
+		req.Body = &countingBody{ReadCloser: req.Body, t: c.t}
 	}
 	resp, err := c.next.Do(req)
 	switch {
@@ -97,13 +91,10 @@ func (c countingHTTPClient) Do(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// countingBody counts one attempt's bytes from zero, and holds the
-// transport to --max-bandwidth: the limit applies to bytes on the wire, not
-// to the SDK's reads for hashing and signing.
+// countingBody counts one attempt's bytes from zero.
 type countingBody struct {
 	io.ReadCloser
 	t   *sendTracker
-	ctx context.Context
 	pos int64
 }
 
@@ -112,25 +103,6 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	if n > 0 {
 		b.pos += int64(n)
 		b.t.advance(b.pos)
-		release := netpolicy.Hold(b.ctx) // our own wait is not a stall
-		werr := b.t.rate.Wait(b.ctx, n)
-		release()
-		if werr != nil && err == nil {
-			err = werr
-		}
 	}
 	return n, err
-}
-
-// honourExpectContinue makes Go's transport wait for "100 Continue" before
-// sending the body of a request the SDK marked "Expect: 100-continue" (S3
-// PUTs above 2 MiB). The SDK builds its requests with Proto 0.0, and the
-// transport waits only for HTTP/1.1 requests, so without this a part S3
-// refuses (a missing kms:Decrypt) is sent whole anyway, and a server that
-// answers before reading the body and then resets the connection leaves
-// the client with a reset instead of the 403.
-func honourExpectContinue(req *http.Request) {
-	if req.ProtoMajor == 0 && req.Header.Get("Expect") != "" {
-		req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/1.1", 1, 1
-	}
 }

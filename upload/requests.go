@@ -22,10 +22,20 @@ type Requests struct {
 
 // Requests returns the request builder for in with this Uploader's
 // checksum settings.
-func (u *Uploader) Requests(in Input) Requests {
+func (u *Uploader) Requests(in Input) Requests { return NewRequests(in, u.opts) }
+
+// NewRequests returns the request builder for in with the checksum
+// settings of o (Checksum, NoChecksum; the other fields are not read), as
+// an Uploader made with o builds them: for a caller that sends the
+// requests itself (preflight's canary) and needs no Uploader.
+func NewRequests(in Input, o Options) Requests {
 	r := Requests{in: in}
-	if !u.opts.NoChecksum {
-		r.alg = u.opts.Checksum
+	switch {
+	case o.NoChecksum:
+	case o.Checksum == "":
+		r.alg = checksum.CRC64NVME
+	default:
+		r.alg = o.Checksum
 	}
 	return r
 }

@@ -19,8 +19,8 @@ import (
 // settings are what a journal's parts depend on.
 func (s *session) settings() journal.Settings {
 	ck := "none"
-	if !s.opts.NoChecksum {
-		ck = string(s.opts.Checksum) + "/" + string(s.opts.Checksum.ObjectType())
+	if !s.u.opts.NoChecksum {
+		ck = string(s.u.opts.Checksum) + "/" + string(s.u.opts.Checksum.ObjectType())
 	}
 	return journal.Settings{Size: s.src.size, ModTime: s.src.modTime, PartSize: s.plan.PartSize, SSE: s.in.SSE.normalized(), Checksum: ck}
 }
@@ -43,11 +43,11 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 		return nil, nil
 	}
 	ok, why := rec.Matches(s.settings())
-	if s.opts.NoResume {
+	if s.u.opts.NoResume {
 		ok, why = false, "a new upload was asked for"
 	}
 	if !ok {
-		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID, abortOptions(s.opts)...)
+		aerr := s.abort(ctx, rec.UploadID)
 		if aerr != nil && diagnose.ErrorCode(aerr) != "NoSuchUpload" {
 			s.note("the interrupted upload %s no longer matches (%s) and could not be aborted: %v", rec.UploadID, why, aerr)
 		} else {
@@ -70,7 +70,7 @@ func (s *session) reconcile(ctx context.Context) (*Result, error) {
 	if diagnose.IsAccessDenied(err) {
 		// Without s3:ListMultipartUploadParts the parts cannot be checked,
 		// and unchecked parts are never trusted: start over.
-		aerr := abort(ctx, s.client, s.in.Bucket, s.in.Key, rec.UploadID, abortOptions(s.opts)...)
+		aerr := s.abort(ctx, rec.UploadID)
 		s.note("cannot check the interrupted upload %s (ListParts denied: it needs s3:ListMultipartUploadParts); %s, starting over", rec.UploadID, abortedOrNot(aerr))
 		return nil, s.jr.Remove()
 	}
@@ -102,19 +102,19 @@ func (s *session) partStillGood(p journal.Part, listed *types.Part) (bool, error
 	if p.Size != s.plan.PartLen(int(p.Number)) {
 		return false, nil
 	}
-	if s.opts.NoChecksum {
+	if s.u.opts.NoChecksum {
 		return true, nil
 	}
 	if p.Checksum == "" {
 		return false, nil // we need it for the object checksum: send again
 	}
-	server := checksum.FromPart(*listed, s.opts.Checksum)
+	server := checksum.FromPart(*listed, s.u.opts.Checksum)
 	if server == "" {
 		return true, nil // the server lists none (moto): size, ETag and the unchanged source must do
 	}
 	bp := s.u.readBufs.Get().(*[]byte)
 	defer s.u.readBufs.Put(bp)
-	local, err := checksum.SumAt(s.opts.Checksum, s.ra, int64(p.Number-1)*s.plan.PartSize, p.Size, *bp)
+	local, err := checksum.SumAt(s.u.opts.Checksum, s.ra, int64(p.Number-1)*s.plan.PartSize, p.Size, *bp)
 	if err != nil {
 		return false, fmt.Errorf("reading part %d of %s to check it: %w", p.Number, s.src.path, err)
 	}
@@ -130,7 +130,7 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 	out := map[int32]*types.Part{}
 	in := &s3.ListPartsInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), UploadId: aws.String(uploadID)}
 	for {
-		page, err := s.client.ListParts(ctx, in, s.netOptions("ListParts", 0)...)
+		page, err := s.u.client.ListParts(ctx, in, s.netOptions("ListParts", 0)...)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +151,7 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 // server, an object with the right size and part count written after the
 // upload began is taken as ours, and said to be unverified.
 func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Result, error) {
-	head, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled}, s.netOptions("HeadObject", 0)...)
+	head, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled}, s.netOptions("HeadObject", 0)...)
 	if err != nil {
 		if diagnose.HTTPStatus(err) == 404 {
 			return nil, nil
@@ -161,14 +161,13 @@ func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Re
 	if aws.ToInt64(head.ContentLength) != s.src.size || len(rec.Parts) != s.plan.Parts {
 		return nil, nil
 	}
-	res := &Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.src.size, Plan: s.plan, Parts: s.plan.Parts, UploadID: rec.UploadID,
-		ETag: aws.ToString(head.ETag), VersionID: aws.ToString(head.VersionId), Resumed: s.src.size,
-		SSE: string(head.ServerSideEncryption), KMSKeyID: aws.ToString(head.SSEKMSKeyId), BucketKey: aws.ToBool(head.BucketKeyEnabled)}
-	if !s.opts.NoChecksum {
-		expected, ok := journalChecksum(s.opts.Checksum, rec)
-		got, _ := checksum.FromHead(head, s.opts.Checksum)
-		res.ChecksumAlgorithm, res.ChecksumType, res.Checksum = string(s.opts.Checksum), string(s.opts.Checksum.ObjectType()), expected
-		if ok && wellFormed(s.opts.Checksum, got) {
+	res := &Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.src.size, Plan: s.plan, Parts: s.plan.Parts, UploadID: rec.UploadID, Resumed: s.src.size}
+	res.stored(head.ETag, head.VersionId, head.ServerSideEncryption, head.SSEKMSKeyId, head.BucketKeyEnabled)
+	if !s.u.opts.NoChecksum {
+		expected, ok := journalChecksum(s.u.opts.Checksum, rec)
+		got, _ := checksum.FromHead(head, s.u.opts.Checksum)
+		res.ChecksumAlgorithm, res.ChecksumType, res.Checksum = string(s.u.opts.Checksum), string(s.u.opts.Checksum.ObjectType()), expected
+		if ok && wellFormed(s.u.opts.Checksum, got) {
 			if got != expected {
 				return nil, nil // someone else's object: upload ours again
 			}
@@ -185,25 +184,17 @@ func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Re
 	return res, nil
 }
 
-// journalChecksum derives the object checksum from the journal's parts.
+// journalChecksum is the object checksum derived from the journal's
+// parts, when they are all there with their checksums.
 func journalChecksum(alg checksum.Algorithm, rec *journal.Record) (string, bool) {
 	parts := rec.SortedParts()
-	sums := make([]checksum.Part, 0, len(parts))
 	for i, p := range parts {
-		b, err := checksum.Decode(p.Checksum)
-		if err != nil || p.Number != int32(i+1) || p.Checksum == "" {
+		if p.Number != int32(i+1) {
 			return "", false
 		}
-		sums = append(sums, checksum.Part{Sum: b, Size: p.Size})
 	}
-	if !alg.FullObject() {
-		return checksum.Composite(alg, sums), true
-	}
-	full, err := checksum.FullObject(alg, sums)
-	if err != nil {
-		return "", false
-	}
-	return checksum.Encode(full), true
+	sum, err := objectChecksum(alg, parts)
+	return sum, err == nil
 }
 
 func abortedOrNot(err error) string {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
@@ -18,19 +18,65 @@ import (
 	"github.com/uploader-dev/uploader/internal/journal"
 )
 
+// One Upload, in the order it runs: this file checks the input, plans it,
+// opens its session and picks the path (a stream, one PutObject in
+// single.go, or multipart); multipart.go is the multipart path, step by
+// step, from adopting or creating the upload to Complete.
+
+// Upload sends in and returns what S3 stored. On failure the returned
+// *Error says whether the multipart upload was kept (resumable) or aborted;
+// errors.As finds the *Diagnosis of an explained failure in it.
+func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
+	if err := in.SSE.Validate(); err != nil {
+		return Result{}, &PlanError{err.Error()}
+	}
+	if !u.opts.NoChecksum && !u.opts.Checksum.Valid() {
+		return Result{}, &PlanError{fmt.Sprintf("checksum algorithm %q is not one of CRC64NVME, CRC32, CRC32C, SHA256, SHA1", u.opts.Checksum)}
+	}
+	plan, err := u.PlanFor(in)
+	if err != nil {
+		return Result{}, err
+	}
+	s, err := u.newSession(in, plan)
+	if err != nil {
+		return Result{}, err
+	}
+	defer s.close()
+	res, err := s.run(ctx)
+	if err != nil {
+		return res, err
+	}
+	if err := s.verifyEncryption(ctx, &res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
 // session is one Upload: the plan, the multipart upload it created or
 // adopted, the parts S3 acknowledged, and the journal that records them.
 type session struct {
-	u      *Uploader
-	client Client
-	opts   Options
-	in     Input
-	req    Requests
-	plan   Plan
-	src    sourceState
-	ra     io.ReaderAt // the file read in place; nil for a stream
+	u        *Uploader
+	listener Listener // Input.Listener, else Options.Listener
+	in       Input
+	req      Requests
+	plan     Plan
+	src      sourceState
+	ra       io.ReaderAt // the file read in place; nil for a stream
 
-	jr       *journal.Journal
+	multipartUpload         // its multipart upload, once created or adopted
+	failure         failure // the first failure of the parts (sendParts)
+	diag            diagnostics
+	notes           []string
+	// unfinishedUploads are uploads of the key found and left for the
+	// caller to abort (Result.Unfinished).
+	unfinishedUploads []PendingUpload
+}
+
+// multipartUpload is one multipart upload on S3: its id, the parts S3
+// acknowledged, and the journal that records them. multipart.go writes
+// its parts (writePart), completes it (complete), or keeps or aborts it
+// (keepOrAbort); the loop that drives them is sendParts.
+type multipartUpload struct {
 	uploadID string
 	// created: this upload's CreateMultipartUpload succeeded, in this run
 	// or, for an adopted upload, an earlier one. S3 calls KMS Decrypt for
@@ -38,12 +84,7 @@ type session struct {
 	created bool
 	resumed int64 // bytes an earlier run uploaded, not sent again
 	parts   partTable
-	failure failure
-	diag    diagnostics
-	notes   []string
-	// unfinishedUploads are uploads of the key found and left for the
-	// caller to abort (Result.Unfinished).
-	unfinishedUploads []PendingUpload
+	jr      *journal.Journal
 }
 
 // sourceState is a file source's size and mtime when the upload started.
@@ -54,11 +95,14 @@ type sourceState struct {
 }
 
 func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
-	s := &session{u: u, client: u.client, opts: u.opts, in: in, req: u.Requests(in), plan: plan}
+	s := &session{u: u, listener: u.opts.Listener, in: in, req: u.Requests(in), plan: plan}
 	if in.Listener != nil {
-		s.opts.Listener = in.Listener
+		s.listener = in.Listener
 	}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
+	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
+		return diagnose.Classify(err, s.diagContext(op, part))
+	}
 	if ra, ok := in.Body.(io.ReaderAt); ok && in.Size >= 0 {
 		s.ra = ra
 	}
@@ -81,10 +125,6 @@ func (s *session) close() {
 	}
 }
 
-func (s *session) note(format string, args ...any) {
-	s.notes = append(s.notes, fmt.Sprintf(format, args...))
-}
-
 // run picks the path: a stream is read a part at a time (a short one goes
 // as one PutObject), a file at or under the threshold as one PutObject, a
 // bigger one multipart.
@@ -98,65 +138,58 @@ func (s *session) run(ctx context.Context) (Result, error) {
 	return s.multipart(ctx, nil)
 }
 
+// stream sends a source read front to back (stdin, a pipe). Its first part
+// is read before anything is sent: a stream shorter than one part goes as
+// one PutObject, a longer one multipart, never resumable (what was read is
+// gone), so a failed one is aborted.
+func (s *session) stream(ctx context.Context) (Result, error) {
+	ps := s.plan.PartSize
+	if !s.plan.Multipart {
+		ps = s.plan.Size // a known size at or under the threshold
+	}
+	buf, err := s.u.buffers.get(ctx, ps)
+	if err != nil {
+		return s.result(), err
+	}
+	m, err := io.ReadFull(s.in.Body, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		s.u.buffers.put(buf)
+		return s.result(), fmt.Errorf("reading %s: %w", s.sourceName(), err)
+	}
+	if int64(m) < ps || !s.plan.Multipart {
+		defer s.u.buffers.put(buf)
+		return s.single(ctx, &part{size: int64(m), buf: buf})
+	}
+	return s.multipart(ctx, &part{n: 1, size: int64(m), buf: buf, pool: s.u.buffers})
+}
+
 func (s *session) resumable() bool {
-	return s.opts.Journals != nil && s.src.path != "" && s.ra != nil && s.plan.Multipart
+	return s.u.opts.Journals != nil && s.src.path != "" && s.ra != nil && s.plan.Multipart
 }
 
 func (s *session) result() Result {
 	return Result{Bucket: s.in.Bucket, Key: s.in.Key, Size: s.in.Size, Plan: s.plan, UploadID: s.uploadID, Resumed: s.resumed}
 }
 
-// refuseExisting checks, before any part is sent, that a --no-overwrite
-// target does not exist: S3 checks the condition only at Complete, after
-// every byte went out. Without s3:GetObject the check is left to Complete.
-func (s *session) refuseExisting(ctx context.Context) error {
-	if !s.in.NoOverwrite {
-		return nil
-	}
-	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
-	if err != nil {
-		return nil // 404: go on; any other answer: S3 checks at Complete
-	}
-	return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
+// stored fills r with what S3 answered about the object it stored
+// (CompleteMultipartUpload, PutObject, or HeadObject for an upload an
+// earlier run completed): the one place a Result is read from S3's types.
+func (r *Result) stored(etag, versionID *string, sse types.ServerSideEncryption, kmsKeyID *string, bucketKey *bool) {
+	r.ETag, r.VersionID = aws.ToString(etag), aws.ToString(versionID)
+	r.SSE, r.KMSKeyID, r.BucketKey = string(sse), aws.ToString(kmsKeyID), aws.ToBool(bucketKey)
 }
 
-// existsOr turns S3's 412 PreconditionFailed of a --no-overwrite upload
-// into an ObjectExistsError.
-func (s *session) existsOr(err error) error {
+func (s *session) note(format string, args ...any) {
+	s.notes = append(s.notes, fmt.Sprintf(format, args...))
+}
+
+// asObjectExists turns S3's 412 PreconditionFailed of a --no-overwrite
+// upload into an ObjectExistsError; any other error is returned as is.
+func (s *session) asObjectExists(err error) error {
 	if s.in.NoOverwrite && (diagnose.HTTPStatus(err) == 412 || diagnose.ErrorCode(err) == "PreconditionFailed") {
 		return &ObjectExistsError{Bucket: s.in.Bucket, Key: s.in.Key}
 	}
 	return err
-}
-
-// fail decides what becomes of a failed multipart upload. A file upload
-// with a journal is kept for a rerun, unless the source changed, the key
-// exists under --no-overwrite, or the caller asked to abort; anything else
-// (a stream, no journal) is aborted.
-func (s *session) fail(ctx context.Context, err error) (Result, error) {
-	if changed := s.src.unchanged(); changed != nil {
-		// A changed source explains any read or send error, and an upload
-		// of it can never complete.
-		err = changed
-	}
-	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.existsOr(err)}
-	if s.uploadID == "" {
-		return s.result(), uerr
-	}
-	var changed *SourceChangedError
-	var exists *ObjectExistsError
-	var tooLarge *StreamTooLargeError
-	permanentlyStuck := errors.As(uerr.Err, &changed) || errors.As(uerr.Err, &exists) || errors.As(uerr.Err, &tooLarge)
-	if s.jr != nil && !s.opts.AbortOnFailure && !permanentlyStuck {
-		uerr.Kept = true
-		return s.result(), uerr
-	}
-	uerr.AbortErr = abort(ctx, s.client, s.in.Bucket, s.in.Key, s.uploadID, abortOptions(s.opts)...)
-	uerr.Aborted = uerr.AbortErr == nil
-	if uerr.Aborted && s.jr != nil {
-		_ = s.jr.Remove() // the journal's upload is gone
-	}
-	return s.result(), uerr
 }
 
 // verifyChecksum compares the object checksum S3 reports with the one
@@ -198,8 +231,9 @@ func wellFormed(alg checksum.Algorithm, v string) bool {
 	return checksum.WellFormed(alg, v)
 }
 
-// unchanged reports a file source whose size or mtime moved since the start.
-func (src sourceState) unchanged() error {
+// changed returns a *SourceChangedError when a file source's size or mtime
+// moved since the start (or it can no longer be read); nil when it did not.
+func (src sourceState) changed() error {
 	if src.path == "" {
 		return nil
 	}
@@ -215,4 +249,23 @@ func (src sourceState) unchanged() error {
 			Why: "modified at " + fi.ModTime().Format(time.RFC3339Nano)}
 	}
 	return nil
+}
+
+// readFailed explains an error reading part p of the source: a file that
+// ended early changed while it was uploaded.
+func (s *session) readFailed(p *part, err error) error {
+	if changed := s.src.changed(); changed != nil {
+		return changed
+	}
+	if errors.Is(err, checksum.ErrShortRead) && s.src.path != "" {
+		return &SourceChangedError{Path: s.src.path, Size: -1, Expected: s.src.size, Why: err.Error()}
+	}
+	return fmt.Errorf("reading part %d of %s: %w", p.n, s.sourceName(), err)
+}
+
+func (s *session) sourceName() string {
+	if s.src.path != "" {
+		return s.src.path
+	}
+	return "the stream"
 }

@@ -3,10 +3,6 @@ package upload
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 )
@@ -24,57 +20,31 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 		return res, &Error{Op: "PutObject", Err: err}
 	}
 	defer s.u.limit.release()
-	s.opts.Listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
-	sum, err := p.checksum(s)
+	s.listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
+	sum, err := p.checksum(s.req.alg, &s.u.readBufs)
 	if err != nil {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
 	}
-	t := &sendTracker{limit: size, listener: s.opts.Listener, rate: s.u.rate}
+	t := &sendTracker{limit: size, listener: s.listener}
 	s.u.flight.begin(t)
 	defer s.u.flight.end(t)
-	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t, "PutObject", 0)...)
+	out, err := s.u.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.requestOptions(t, "PutObject", 0)...)
 	if err != nil {
-		if changed := s.src.unchanged(); changed != nil {
+		if changed := s.src.changed(); changed != nil {
 			return res, &Error{Op: "PutObject", Err: changed}
 		}
-		return res, &Error{Op: "PutObject", Err: s.existsOr(s.explain(ctx, "PutObject", 0, err))}
+		return res, &Error{Op: "PutObject", Err: s.asObjectExists(s.explain(ctx, "PutObject", 0, err))}
 	}
 	t.finish()
-	if err := s.src.unchanged(); err != nil {
+	if err := s.src.changed(); err != nil {
 		var changed *SourceChangedError
 		if errors.As(err, &changed) {
 			changed.Stored = true
 		}
 		return res, &Error{Op: "PutObject", Err: err}
 	}
-	res.ETag, res.VersionID = aws.ToString(out.ETag), aws.ToString(out.VersionId)
-	res.SSE, res.KMSKeyID, res.BucketKey = string(out.ServerSideEncryption), aws.ToString(out.SSEKMSKeyId), aws.ToBool(out.BucketKeyEnabled)
+	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
 	err = s.verifyChecksum(&res, sum, checksum.FromPutObject(out, s.req.alg))
 	res.Notes = s.notes
 	return res, err
-}
-
-// stream sends a source read front to back (stdin, a pipe). Its first part
-// is read before anything is sent: a stream shorter than one part goes as
-// one PutObject, a longer one multipart, never resumable (what was read is
-// gone), so a failed one is aborted.
-func (s *session) stream(ctx context.Context) (Result, error) {
-	ps := s.plan.PartSize
-	if !s.plan.Multipart {
-		ps = s.plan.Size // a known size at or under the threshold
-	}
-	buf, err := s.u.buffers.get(ctx, ps)
-	if err != nil {
-		return s.result(), err
-	}
-	m, err := io.ReadFull(s.in.Body, buf)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		s.u.buffers.put(buf)
-		return s.result(), fmt.Errorf("reading %s: %w", s.sourceName(), err)
-	}
-	if int64(m) < ps || !s.plan.Multipart {
-		defer s.u.buffers.put(buf)
-		return s.single(ctx, &part{size: int64(m), buf: buf})
-	}
-	return s.multipart(ctx, &part{n: 1, size: int64(m), buf: buf, pool: s.u.buffers})
 }

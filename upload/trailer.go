@@ -45,7 +45,7 @@ func (t *partTrailer) option(o *s3.Options) {
 }
 
 // checksum is the part's checksum as sent, "" when the middleware never
-// ran (a client that ignores APIOptions, as test fakes do).
+// ran (a Client that ignores APIOptions: writePart then hashes the part).
 func (t *partTrailer) checksum() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -6,14 +6,9 @@
 package upload
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/ratelimit"
@@ -22,10 +17,6 @@ import (
 // DefaultConcurrency is the number of parts in flight, as the aws CLI's
 // max_concurrent_requests.
 const DefaultConcurrency = 10
-
-// abortTimeout bounds the abort of a failed upload, which runs on a context
-// detached from the (possibly cancelled) upload's.
-const abortTimeout = 30 * time.Second
 
 // Options configure an Uploader. Zero values take the defaults.
 type Options struct {
@@ -219,46 +210,4 @@ func (u *Uploader) PlanFor(in Input) (Plan, error) {
 		ps = in.PartSize
 	}
 	return MakePlan(in.Size, PlanOptions{Threshold: u.opts.Threshold, PartSize: ps, MaxParts: u.opts.MaxParts, ExpectedSize: in.ExpectedSize})
-}
-
-// Upload sends in and returns what S3 stored. On failure the returned
-// *Error says whether the multipart upload was kept (resumable) or aborted;
-// errors.As finds the *Diagnosis of an explained failure in it.
-func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
-	if err := in.SSE.Validate(); err != nil {
-		return Result{}, &PlanError{err.Error()}
-	}
-	if !u.opts.NoChecksum && !u.opts.Checksum.Valid() {
-		return Result{}, &PlanError{fmt.Sprintf("checksum algorithm %q is not one of CRC64NVME, CRC32, CRC32C, SHA256, SHA1", u.opts.Checksum)}
-	}
-	plan, err := u.PlanFor(in)
-	if err != nil {
-		return Result{}, err
-	}
-	s, err := u.newSession(in, plan)
-	if err != nil {
-		return Result{}, err
-	}
-	defer s.close()
-	res, err := s.run(ctx)
-	if err != nil {
-		return res, err
-	}
-	if err := s.verifyEncryption(ctx, &res); err != nil {
-		return res, err
-	}
-	return res, nil
-}
-
-// abort removes a multipart upload's parts even when ctx is cancelled.
-func abort(ctx context.Context, client Client, bucket, key, uploadID string, optFns ...func(*s3.Options)) error {
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	_, err := client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
-		Bucket: aws.String(bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
-	}, optFns...)
-	if err != nil {
-		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
-	}
-	return nil
 }

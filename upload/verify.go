@@ -20,7 +20,7 @@ func (s *session) verifyEncryption(ctx context.Context, res *Result) error {
 		return nil // the bucket default applies; nothing was asked
 	}
 	if res.SSE != want.Mode || (want.IsKMS() && res.KMSKeyID == "") {
-		h, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)}, s.netOptions("HeadObject", 0)...)
+		h, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)}, s.netOptions("HeadObject", 0)...)
 		if err != nil {
 			return fmt.Errorf("the upload finished but checking its encryption failed: %w", s.explain(ctx, "HeadObject", 0, err))
 		}
