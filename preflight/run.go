@@ -176,4 +176,3 @@ func (r *run) kmsOpts() []func(*kms.Options) {
 	reg := r.override
 	return []func(*kms.Options){r.kmsNet, func(o *kms.Options) { o.Region = reg }}
 }
-
