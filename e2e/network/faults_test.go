@@ -16,7 +16,11 @@ import (
 func TestStalledConnectionsMidBody(t *testing.T) {
 	resetProxy(t)
 	slowLink(t)
-	src, sum := makeFile(t, 64<<20)
+	// Big enough to outlast the tries below (about 10 s through slowLink,
+	// 4 parts at a time): 64 MiB ended in 4.8 s on an idle machine, before
+	// a stall was rolled. (A slower link instead makes the 2 s window trip
+	// on the wait for the answer while the proxy still drains its buffer.)
+	src, sum := makeFile(t, 160<<20)
 	k := key(t)
 	stalls := make(chan struct{}, 100)
 	p := start(t, t.TempDir(), func(line string) {
