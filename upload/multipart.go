@@ -221,15 +221,7 @@ func (s *session) writePart(ctx context.Context, p *part) (op string, err error)
 	}
 	if trailer != nil {
 		if sum = trailer.checksum(); sum == "" {
-			// A Client that runs no SDK middleware (an in-memory one,
-			// as example_test's memS3; Client is an interface any
-			// program implements) sent the part without the trailer:
-			// hash it now; nothing on the wire was checked.
-			c, err := p.checksum(s.req.alg, &s.u.readBufs)
-			if err != nil {
-				return "", s.readFailed(p, err)
-			}
-			sum = c
+			return "", errNoTrailer
 		}
 	}
 	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
