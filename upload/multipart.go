@@ -170,7 +170,7 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 			defer wg.Done()
 			defer s.u.limit.release()
 			defer p.release()
-			if op, err := s.writePart(ctx, p); err != nil {
+			if op, err := s.multipartUpload.writePart(ctx, p); err != nil {
 				s.failure.record(err, op, p.n)
 			}
 		}()
@@ -192,30 +192,30 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 }
 
 // writePart checksums part p, sends it, checks S3's answer and journals it.
-// It knows nothing of the loop: a failure is returned, with op the S3
-// operation that returned it ("" for a read, a checksum mismatch, the
-// journal), and sendParts decides what stops.
-func (s *session) writePart(ctx context.Context, p *part) (op string, err error) {
+// It knows nothing of the loop nor of the session: a failure is returned,
+// with op the S3 operation that returned it ("" for a read, a checksum
+// mismatch, the journal), and sendParts decides what stops.
+func (m *multipartUpload) writePart(ctx context.Context, p *part) (op string, err error) {
 	// A file's part is hashed as the transport reads it (an aws-chunked
 	// trailer): read once. A stream's part is in memory: hashed first.
 	var sum string
 	var trailer *partTrailer
-	if p.buf == nil && s.req.alg != "" {
-		trailer = &partTrailer{alg: s.req.alg}
-	} else if c, err := p.checksum(s.req.alg, &s.u.readBufs); err != nil {
-		return "", s.readFailed(p, err)
+	if p.buf == nil && m.req.alg != "" {
+		trailer = &partTrailer{alg: m.req.alg}
+	} else if c, err := p.checksum(m.req.alg, m.readBufs); err != nil {
+		return "", m.readFailed(p, err)
 	} else {
 		sum = c
 	}
-	t := &sendTracker{limit: p.size, listener: s.listener, part: p.n}
-	s.u.flight.begin(t)
-	defer s.u.flight.end(t)
-	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
-	opts := s.requestOptions(t, "UploadPart", p.n)
+	t := &sendTracker{limit: p.size, listener: m.listener, part: p.n}
+	m.flight.begin(t)
+	defer m.flight.end(t)
+	in := m.req.UploadPart(m.uploadID, p.n, p.body(), p.size, sum)
+	opts := m.options(t, "UploadPart", p.n)
 	if trailer != nil {
 		opts = append(opts, trailer.option, noSDKChecksum)
 	}
-	out, err := s.u.client.UploadPart(ctx, in, opts...)
+	out, err := m.client.UploadPart(ctx, in, opts...)
 	if err != nil {
 		return "UploadPart", err
 	}
@@ -224,18 +224,18 @@ func (s *session) writePart(ctx context.Context, p *part) (op string, err error)
 			return "", errNoTrailer
 		}
 	}
-	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
+	if got := checksum.FromUploadPart(out, m.req.alg); got != "" && got != sum {
 		return "", &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}
 	}
 	t.finish() // whatever the transport saw, an acknowledged part is all sent
 	done := journal.Part{Number: p.n, Size: p.size, ETag: aws.ToString(out.ETag), Checksum: sum}
-	s.parts.add(done)
-	if s.jr != nil {
-		if err := s.jr.AddPart(done); err != nil {
+	m.parts.add(done)
+	if m.jr != nil {
+		if err := m.jr.AddPart(done); err != nil {
 			return "", fmt.Errorf("recording part %d in the resume journal: %w", p.n, err)
 		}
 	}
-	s.listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
+	m.listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
 	return "", nil
 }
 

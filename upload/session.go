@@ -8,9 +8,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
@@ -58,7 +60,6 @@ type session struct {
 	u        *Uploader
 	listener Listener // Input.Listener, else Options.Listener
 	in       Input
-	req      Requests
 	plan     Plan
 	src      sourceState
 	ra       io.ReaderAt // the file read in place; nil for a stream
@@ -85,6 +86,17 @@ type multipartUpload struct {
 	resumed int64 // bytes an earlier run uploaded, not sent again
 	parts   partTable
 	jr      *journal.Journal
+
+	// What its requests take, set once by newSession: the requests of
+	// this Input, the client, and the per-request options of one call
+	// (t the progress of a data request).
+	req        Requests
+	client     Client
+	options    func(t *sendTracker, op string, part int32) []func(*s3.Options)
+	listener   Listener
+	flight     *flight
+	readBufs   *sync.Pool
+	readFailed func(p *part, err error) error // a read of the source failed
 }
 
 // sourceState is a file source's size and mtime when the upload started.
@@ -95,10 +107,12 @@ type sourceState struct {
 }
 
 func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
-	s := &session{u: u, listener: u.opts.Listener, in: in, req: u.Requests(in), plan: plan}
+	s := &session{u: u, listener: u.opts.Listener, in: in, plan: plan}
 	if in.Listener != nil {
 		s.listener = in.Listener
 	}
+	s.multipartUpload = multipartUpload{req: u.Requests(in), client: u.client, options: s.requestOptions,
+		listener: s.listener, flight: &u.flight, readBufs: &u.readBufs, readFailed: s.readFailed}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
 		return diagnose.Classify(err, s.diagContext(op, part))
