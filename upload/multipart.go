@@ -51,8 +51,12 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 	if err := s.src.changed(); err != nil {
 		return s.keepOrAbort(ctx, err)
 	}
-	res, expected, reported, err := s.complete(ctx)
+	res := s.result()
+	expected, reported, op, err := s.multipartUpload.complete(ctx, &res)
 	if err != nil {
+		if op != "" {
+			err = s.explain(ctx, op, 0, err)
+		}
 		return s.keepOrAbort(ctx, err)
 	}
 	if s.jr != nil {
@@ -240,28 +244,28 @@ func (m *multipartUpload) writePart(ctx context.Context, p *part) (op string, er
 }
 
 // complete asks S3 to assemble the parts, stating the object checksum
-// derived from the parts' so S3 refuses an object that differs. It returns
-// that checksum and the one S3 reports, for verifyChecksum.
-func (s *session) complete(ctx context.Context) (res Result, expected, reported string, err error) {
-	res = s.result()
-	parts, size, err := s.parts.completed(s.req.alg)
+// derived from the parts' so S3 refuses an object that differs. It fills
+// res from S3's answer and returns that checksum and the one S3 reports,
+// for verifyChecksum; op is the S3 operation that failed ("" for none).
+func (m *multipartUpload) complete(ctx context.Context, res *Result) (expected, reported, op string, err error) {
+	parts, size, err := m.parts.completed(m.req.alg)
 	if err != nil {
-		return res, "", "", err
+		return "", "", "", err
 	}
 	if res.Size < 0 {
 		res.Size = size
 	}
 	res.Parts = len(parts)
-	if expected, err = s.parts.objectChecksum(s.req.alg); err != nil {
-		return res, "", "", err
+	if expected, err = m.parts.objectChecksum(m.req.alg); err != nil {
+		return "", "", "", err
 	}
-	out, err := s.u.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size), s.netOptions("CompleteMultipartUpload", 0)...)
+	out, err := m.client.CompleteMultipartUpload(ctx, m.req.CompleteMultipartUpload(m.uploadID, parts, expected, size), m.netOptions("CompleteMultipartUpload", 0)...)
 	if err != nil {
-		return res, "", "", s.explain(ctx, "CompleteMultipartUpload", 0, err)
+		return "", "", "CompleteMultipartUpload", err
 	}
 	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
-	reported, _ = checksum.FromComplete(out, s.req.alg)
-	return res, expected, reported, nil
+	reported, _ = checksum.FromComplete(out, m.req.alg)
+	return expected, reported, "", nil
 }
 
 // keepOrAbort decides what becomes of a failed multipart upload. A file upload

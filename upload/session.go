@@ -88,11 +88,12 @@ type multipartUpload struct {
 	jr      *journal.Journal
 
 	// What its requests take, set once by newSession: the requests of
-	// this Input, the client, and the per-request options of one call
-	// (t the progress of a data request).
+	// this Input, the client, and the per-request options of one call:
+	// options of a data request (t its progress), netOptions of another.
 	req        Requests
 	client     Client
 	options    func(t *sendTracker, op string, part int32) []func(*s3.Options)
+	netOptions func(op string, part int32) []func(*s3.Options)
 	listener   Listener
 	flight     *flight
 	readBufs   *sync.Pool
@@ -111,7 +112,7 @@ func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
 	if in.Listener != nil {
 		s.listener = in.Listener
 	}
-	s.multipartUpload = multipartUpload{req: u.Requests(in), client: u.client, options: s.requestOptions,
+	s.multipartUpload = multipartUpload{req: u.Requests(in), client: u.client, options: s.requestOptions, netOptions: s.netOptions,
 		listener: s.listener, flight: &u.flight, readBufs: &u.readBufs, readFailed: s.readFailed}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
