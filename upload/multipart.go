@@ -26,7 +26,7 @@ import (
 //     object whose bytes differ from the source's;
 //  5. remove the journal.
 //
-// On any failure, keepOrAbort decides, in one place, whether the upload is
+// On any failure, finish decides, in one place, whether the upload is
 // kept for a rerun or aborted. In step 2 sendParts is the driver (request
 // tokens, the feed, the first failure) and writePart the writer of one
 // part: the driver never sees S3's types, the writer never sees the loop.
@@ -268,34 +268,41 @@ func (m *multipartUpload) complete(ctx context.Context, res *Result) (expected, 
 	return expected, reported, "", nil
 }
 
-// keepOrAbort decides what becomes of a failed multipart upload. A file upload
-// with a journal is kept for a rerun, unless the source changed, the key
-// exists under --no-overwrite, or the caller asked to abort; anything else
-// (a stream, no journal) is aborted.
+// keepOrAbort ends a failed multipart upload: a changed source explains
+// any read or send error, and finish keeps or aborts the upload.
 func (s *session) keepOrAbort(ctx context.Context, err error) (Result, error) {
 	if changed := s.src.changed(); changed != nil {
 		// A changed source explains any read or send error, and an upload
 		// of it can never complete.
 		err = changed
 	}
-	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.asObjectExists(err)}
-	if s.uploadID == "" {
-		return s.result(), uerr
+	return s.result(), s.multipartUpload.finish(ctx, s.asObjectExists(err))
+}
+
+// finish decides, in one place, what becomes of a multipart upload that
+// failed with err. One with a journal is kept for a rerun, unless the
+// source changed, the key exists under --no-overwrite, the stream was too
+// large, or the caller asked to abort; anything else (a stream, no
+// journal) is aborted.
+func (m *multipartUpload) finish(ctx context.Context, err error) *Error {
+	uerr := &Error{Op: "multipart upload", UploadID: m.uploadID, Err: err}
+	if m.uploadID == "" {
+		return uerr
 	}
 	var changed *SourceChangedError
 	var exists *ObjectExistsError
 	var tooLarge *StreamTooLargeError
-	permanentlyStuck := errors.As(uerr.Err, &changed) || errors.As(uerr.Err, &exists) || errors.As(uerr.Err, &tooLarge)
-	if s.jr != nil && !s.u.opts.AbortOnFailure && !permanentlyStuck {
+	permanentlyStuck := errors.As(err, &changed) || errors.As(err, &exists) || errors.As(err, &tooLarge)
+	if m.jr != nil && !m.abortOnFailure && !permanentlyStuck {
 		uerr.Kept = true
-		return s.result(), uerr
+		return uerr
 	}
-	uerr.AbortErr = s.abort(ctx, s.uploadID)
+	uerr.AbortErr = m.abort(ctx, m.uploadID)
 	uerr.Aborted = uerr.AbortErr == nil
-	if uerr.Aborted && s.jr != nil {
-		_ = s.jr.Remove() // the journal's upload is gone
+	if uerr.Aborted && m.jr != nil {
+		_ = m.jr.Remove() // the journal's upload is gone
 	}
-	return s.result(), uerr
+	return uerr
 }
 
 // abortTimeout bounds the abort of a failed upload, which runs on a context

@@ -74,9 +74,10 @@ type session struct {
 }
 
 // multipartUpload is one multipart upload on S3: its id, the parts S3
-// acknowledged, and the journal that records them. multipart.go writes
-// its parts (writePart), completes it (complete), or keeps or aborts it
-// (keepOrAbort); the loop that drives them is sendParts.
+// acknowledged, the journal that records them, and what its requests
+// take. Its methods in multipart.go write a part (writePart), complete it
+// (complete), or keep or abort it (finish); it never sees the loop, the
+// session's sendParts, that drives them.
 type multipartUpload struct {
 	uploadID string
 	// created: this upload's CreateMultipartUpload succeeded, in this run
@@ -98,6 +99,9 @@ type multipartUpload struct {
 	flight     *flight
 	readBufs   *sync.Pool
 	readFailed func(p *part, err error) error // a read of the source failed
+	abort      func(ctx context.Context, uploadID string) error
+	// abortOnFailure: Options.AbortOnFailure, a failed upload is never kept.
+	abortOnFailure bool
 }
 
 // sourceState is a file source's size and mtime when the upload started.
@@ -113,7 +117,8 @@ func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
 		s.listener = in.Listener
 	}
 	s.multipartUpload = multipartUpload{req: u.Requests(in), client: u.client, options: s.requestOptions, netOptions: s.netOptions,
-		listener: s.listener, flight: &u.flight, readBufs: &u.readBufs, readFailed: s.readFailed}
+		listener: s.listener, flight: &u.flight, readBufs: &u.readBufs, readFailed: s.readFailed,
+		abort: s.abort, abortOnFailure: u.opts.AbortOnFailure}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
 		return diagnose.Classify(err, s.diagContext(op, part))
