@@ -130,7 +130,7 @@ func runStack(o s3.Options, data []byte) error {
 			return err
 		}
 	}
-	h := middleware.DecorateHandler(smithyhttp.NewClientHandler(o.HTTPClient), stack)
+	h := middleware.DecorateHandler(smithyhttp.NewClientHandlerWithOptions(o.HTTPClient), stack)
 	_, _, err = h.Handle(context.Background(), struct{}{})
 	return err
 }
