@@ -40,6 +40,9 @@ type diagnostics struct {
 	// whether Bucket Keys are on, which decides the encryption context.
 	createdKey string
 	bucketKey  bool
+	// onePut: the object went as one PutObject (single), whatever the
+	// plan said: no part count to report.
+	onePut bool
 
 	prove    sync.Once
 	proof    diagnose.Proof
@@ -78,8 +81,12 @@ func (s *session) diagContext(op string, part int32) diagnose.Context {
 		sse = info.BucketSSE
 	}
 	key := s.keyInUse()
+	parts := int32(s.plan.Parts)
+	if s.diag.onePut {
+		parts = 0
+	}
 	return diagnose.Context{
-		Operation: op, Part: part, Parts: int32(s.plan.Parts),
+		Operation: op, Part: part, Parts: parts,
 		SSE: sse, Key: key, Principal: principal,
 		Bucket: s.in.Bucket, ObjectKey: s.in.Key, Region: info.Region,
 		UploadID: s.uploadID, MultipartCreated: s.created,

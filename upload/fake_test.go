@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 )
@@ -72,8 +75,11 @@ func partNum(s string) int {
 	return n
 }
 
-// transmit reads body through the HTTP client the per-request options
-// configure, like the SDK's transport.
+// transmit sends body as the SDK would: the per-request options apply to
+// an s3.Options, the middleware they install (the engine's checksum
+// trailer) runs on an HTTPS request, and the request goes out through the
+// HTTP client they configure (progress counting). times > 1 sends it again,
+// as a retried attempt.
 func transmit(body io.Reader, optFns []func(*s3.Options), times int) ([]byte, error) {
 	data, err := io.ReadAll(body)
 	if err != nil {
@@ -84,12 +90,49 @@ func transmit(body io.Reader, optFns []func(*s3.Options), times int) ([]byte, er
 		for _, fn := range optFns {
 			fn(&o)
 		}
-		req, _ := http.NewRequest(http.MethodPut, "http://fake/", bytes.NewReader(data))
-		if _, err := o.HTTPClient.Do(req); err != nil {
+		if err := runStack(o, data); err != nil {
 			return nil, err
 		}
 	}
 	return data, nil
+}
+
+// runStack builds a request stack as the SDK's, with the steps the
+// engine's middleware is placed against, applies o.APIOptions and sends
+// data through o.HTTPClient.
+func runStack(o s3.Options, data []byte) error {
+	stack := middleware.NewStack("UploadPart", smithyhttp.NewStackRequest)
+	err := stack.Serialize.Add(middleware.SerializeMiddlewareFunc("fakeSerialize",
+		func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+			req := in.Request.(*smithyhttp.Request)
+			req.Method = http.MethodPut
+			req.URL, _ = url.Parse("https://fake.s3.amazonaws.com/part")
+			req.ContentLength = int64(len(data))
+			r, err := req.SetStream(bytes.NewReader(data))
+			if err != nil {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, err
+			}
+			in.Request = r
+			return next.HandleSerialize(ctx, in)
+		}), middleware.After)
+	if err != nil {
+		return err
+	}
+	err = stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("ResolveEndpointV2",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
+	if err != nil {
+		return err
+	}
+	for _, fn := range o.APIOptions {
+		if err := fn(stack); err != nil {
+			return err
+		}
+	}
+	h := middleware.DecorateHandler(smithyhttp.NewClientHandlerWithOptions(o.HTTPClient), stack)
+	_, _, err = h.Handle(context.Background(), struct{}{})
+	return err
 }
 
 type sinkClient struct{}

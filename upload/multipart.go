@@ -26,7 +26,7 @@ import (
 //     object whose bytes differ from the source's;
 //  5. remove the journal.
 //
-// On any failure, keepOrAbort decides, in one place, whether the upload is
+// On any failure, finish decides, in one place, whether the upload is
 // kept for a rerun or aborted. In step 2 sendParts is the driver (request
 // tokens, the feed, the first failure) and writePart the writer of one
 // part: the driver never sees S3's types, the writer never sees the loop.
@@ -51,8 +51,12 @@ func (s *session) multipart(ctx context.Context, first *part) (Result, error) {
 	if err := s.src.changed(); err != nil {
 		return s.keepOrAbort(ctx, err)
 	}
-	res, expected, reported, err := s.complete(ctx)
+	res := s.result()
+	expected, reported, op, err := s.multipartUpload.complete(ctx, &res)
 	if err != nil {
+		if op != "" {
+			err = s.explain(ctx, op, 0, err)
+		}
 		return s.keepOrAbort(ctx, err)
 	}
 	if s.jr != nil {
@@ -170,7 +174,7 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 			defer wg.Done()
 			defer s.u.limit.release()
 			defer p.release()
-			if op, err := s.writePart(ctx, p); err != nil {
+			if op, err := s.multipartUpload.writePart(ctx, p); err != nil {
 				s.failure.record(err, op, p.n)
 			}
 		}()
@@ -192,114 +196,113 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 }
 
 // writePart checksums part p, sends it, checks S3's answer and journals it.
-// It knows nothing of the loop: a failure is returned, with op the S3
-// operation that returned it ("" for a read, a checksum mismatch, the
-// journal), and sendParts decides what stops.
-func (s *session) writePart(ctx context.Context, p *part) (op string, err error) {
+// It knows nothing of the loop nor of the session: a failure is returned,
+// with op the S3 operation that returned it ("" for a read, a checksum
+// mismatch, the journal), and sendParts decides what stops.
+func (m *multipartUpload) writePart(ctx context.Context, p *part) (op string, err error) {
 	// A file's part is hashed as the transport reads it (an aws-chunked
 	// trailer): read once. A stream's part is in memory: hashed first.
 	var sum string
 	var trailer *partTrailer
-	if p.buf == nil && s.req.alg != "" {
-		trailer = &partTrailer{alg: s.req.alg}
-	} else if c, err := p.checksum(s.req.alg, &s.u.readBufs); err != nil {
-		return "", s.readFailed(p, err)
+	if p.buf == nil && m.req.alg != "" {
+		trailer = &partTrailer{alg: m.req.alg}
+	} else if c, err := p.checksum(m.req.alg, m.readBufs); err != nil {
+		return "", m.readFailed(p, err)
 	} else {
 		sum = c
 	}
-	t := &sendTracker{limit: p.size, listener: s.listener, part: p.n}
-	s.u.flight.begin(t)
-	defer s.u.flight.end(t)
-	in := s.req.UploadPart(s.uploadID, p.n, p.body(), p.size, sum)
-	opts := s.requestOptions(t, "UploadPart", p.n)
+	t := &sendTracker{limit: p.size, listener: m.listener, part: p.n}
+	m.flight.begin(t)
+	defer m.flight.end(t)
+	in := m.req.UploadPart(m.uploadID, p.n, p.body(), p.size, sum)
+	opts := m.options(t, "UploadPart", p.n)
 	if trailer != nil {
 		opts = append(opts, trailer.option, noSDKChecksum)
 	}
-	out, err := s.u.client.UploadPart(ctx, in, opts...)
+	out, err := m.client.UploadPart(ctx, in, opts...)
 	if err != nil {
 		return "UploadPart", err
 	}
 	if trailer != nil {
 		if sum = trailer.checksum(); sum == "" {
-			// A Client that runs no SDK middleware (an in-memory one,
-			// as example_test's memS3; Client is an interface any
-			// program implements) sent the part without the trailer:
-			// hash it now; nothing on the wire was checked.
-			c, err := p.checksum(s.req.alg, &s.u.readBufs)
-			if err != nil {
-				return "", s.readFailed(p, err)
-			}
-			sum = c
+			return "", errNoTrailer
 		}
 	}
-	if got := checksum.FromUploadPart(out, s.req.alg); got != "" && got != sum {
+	if got := checksum.FromUploadPart(out, m.req.alg); got != "" && got != sum {
 		return "", &ChecksumError{What: fmt.Sprintf("part %d", p.n), Local: sum, Remote: got}
 	}
 	t.finish() // whatever the transport saw, an acknowledged part is all sent
 	done := journal.Part{Number: p.n, Size: p.size, ETag: aws.ToString(out.ETag), Checksum: sum}
-	s.parts.add(done)
-	if s.jr != nil {
-		if err := s.jr.AddPart(done); err != nil {
+	m.parts.add(done)
+	if m.jr != nil {
+		if err := m.jr.AddPart(done); err != nil {
 			return "", fmt.Errorf("recording part %d in the resume journal: %w", p.n, err)
 		}
 	}
-	s.listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
+	m.listener.PartDone(PartInfo{Number: p.n, Size: p.size, ETag: done.ETag})
 	return "", nil
 }
 
 // complete asks S3 to assemble the parts, stating the object checksum
-// derived from the parts' so S3 refuses an object that differs. It returns
-// that checksum and the one S3 reports, for verifyChecksum.
-func (s *session) complete(ctx context.Context) (res Result, expected, reported string, err error) {
-	res = s.result()
-	parts, size, err := s.parts.completed(s.req.alg)
+// derived from the parts' so S3 refuses an object that differs. It fills
+// res from S3's answer and returns that checksum and the one S3 reports,
+// for verifyChecksum; op is the S3 operation that failed ("" for none).
+func (m *multipartUpload) complete(ctx context.Context, res *Result) (expected, reported, op string, err error) {
+	parts, size, err := m.parts.completed(m.req.alg)
 	if err != nil {
-		return res, "", "", err
+		return "", "", "", err
 	}
 	if res.Size < 0 {
 		res.Size = size
 	}
 	res.Parts = len(parts)
-	if expected, err = s.parts.objectChecksum(s.req.alg); err != nil {
-		return res, "", "", err
+	if expected, err = m.parts.objectChecksum(m.req.alg); err != nil {
+		return "", "", "", err
 	}
-	out, err := s.u.client.CompleteMultipartUpload(ctx, s.req.CompleteMultipartUpload(s.uploadID, parts, expected, size), s.netOptions("CompleteMultipartUpload", 0)...)
+	out, err := m.client.CompleteMultipartUpload(ctx, m.req.CompleteMultipartUpload(m.uploadID, parts, expected, size), m.netOptions("CompleteMultipartUpload", 0)...)
 	if err != nil {
-		return res, "", "", s.explain(ctx, "CompleteMultipartUpload", 0, err)
+		return "", "", "CompleteMultipartUpload", err
 	}
 	res.stored(out.ETag, out.VersionId, out.ServerSideEncryption, out.SSEKMSKeyId, out.BucketKeyEnabled)
-	reported, _ = checksum.FromComplete(out, s.req.alg)
-	return res, expected, reported, nil
+	reported, _ = checksum.FromComplete(out, m.req.alg)
+	return expected, reported, "", nil
 }
 
-// keepOrAbort decides what becomes of a failed multipart upload. A file upload
-// with a journal is kept for a rerun, unless the source changed, the key
-// exists under --no-overwrite, or the caller asked to abort; anything else
-// (a stream, no journal) is aborted.
+// keepOrAbort ends a failed multipart upload: a changed source explains
+// any read or send error, and finish keeps or aborts the upload.
 func (s *session) keepOrAbort(ctx context.Context, err error) (Result, error) {
 	if changed := s.src.changed(); changed != nil {
 		// A changed source explains any read or send error, and an upload
 		// of it can never complete.
 		err = changed
 	}
-	uerr := &Error{Op: "multipart upload", UploadID: s.uploadID, Err: s.asObjectExists(err)}
-	if s.uploadID == "" {
-		return s.result(), uerr
+	return s.result(), s.multipartUpload.finish(ctx, s.asObjectExists(err))
+}
+
+// finish decides, in one place, what becomes of a multipart upload that
+// failed with err. One with a journal is kept for a rerun, unless the
+// source changed, the key exists under --no-overwrite, the stream was too
+// large, or the caller asked to abort; anything else (a stream, no
+// journal) is aborted.
+func (m *multipartUpload) finish(ctx context.Context, err error) *Error {
+	uerr := &Error{Op: "multipart upload", UploadID: m.uploadID, Err: err}
+	if m.uploadID == "" {
+		return uerr
 	}
 	var changed *SourceChangedError
 	var exists *ObjectExistsError
 	var tooLarge *StreamTooLargeError
-	permanentlyStuck := errors.As(uerr.Err, &changed) || errors.As(uerr.Err, &exists) || errors.As(uerr.Err, &tooLarge)
-	if s.jr != nil && !s.u.opts.AbortOnFailure && !permanentlyStuck {
+	permanentlyStuck := errors.As(err, &changed) || errors.As(err, &exists) || errors.As(err, &tooLarge)
+	if m.jr != nil && !m.abortOnFailure && !permanentlyStuck {
 		uerr.Kept = true
-		return s.result(), uerr
+		return uerr
 	}
-	uerr.AbortErr = s.abort(ctx, s.uploadID)
+	uerr.AbortErr = m.abort(ctx, m.uploadID)
 	uerr.Aborted = uerr.AbortErr == nil
-	if uerr.Aborted && s.jr != nil {
-		_ = s.jr.Remove() // the journal's upload is gone
+	if uerr.Aborted && m.jr != nil {
+		_ = m.jr.Remove() // the journal's upload is gone
 	}
-	return s.result(), uerr
+	return uerr
 }
 
 // abortTimeout bounds the abort of a failed upload, which runs on a context

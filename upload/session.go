@@ -8,9 +8,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
@@ -58,7 +60,6 @@ type session struct {
 	u        *Uploader
 	listener Listener // Input.Listener, else Options.Listener
 	in       Input
-	req      Requests
 	plan     Plan
 	src      sourceState
 	ra       io.ReaderAt // the file read in place; nil for a stream
@@ -73,9 +74,10 @@ type session struct {
 }
 
 // multipartUpload is one multipart upload on S3: its id, the parts S3
-// acknowledged, and the journal that records them. multipart.go writes
-// its parts (writePart), completes it (complete), or keeps or aborts it
-// (keepOrAbort); the loop that drives them is sendParts.
+// acknowledged, the journal that records them, and what its requests
+// take. Its methods in multipart.go write a part (writePart), complete it
+// (complete), or keep or abort it (finish); it never sees the loop, the
+// session's sendParts, that drives them.
 type multipartUpload struct {
 	uploadID string
 	// created: this upload's CreateMultipartUpload succeeded, in this run
@@ -85,6 +87,21 @@ type multipartUpload struct {
 	resumed int64 // bytes an earlier run uploaded, not sent again
 	parts   partTable
 	jr      *journal.Journal
+
+	// What its requests take, set once by newSession: the requests of
+	// this Input, the client, and the per-request options of one call:
+	// options of a data request (t its progress), netOptions of another.
+	req        Requests
+	client     Client
+	options    func(t *sendTracker, op string, part int32) []func(*s3.Options)
+	netOptions func(op string, part int32) []func(*s3.Options)
+	listener   Listener
+	flight     *flight
+	readBufs   *sync.Pool
+	readFailed func(p *part, err error) error // a read of the source failed
+	abort      func(ctx context.Context, uploadID string) error
+	// abortOnFailure: Options.AbortOnFailure, a failed upload is never kept.
+	abortOnFailure bool
 }
 
 // sourceState is a file source's size and mtime when the upload started.
@@ -95,10 +112,13 @@ type sourceState struct {
 }
 
 func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
-	s := &session{u: u, listener: u.opts.Listener, in: in, req: u.Requests(in), plan: plan}
+	s := &session{u: u, listener: u.opts.Listener, in: in, plan: plan}
 	if in.Listener != nil {
 		s.listener = in.Listener
 	}
+	s.multipartUpload = multipartUpload{req: u.Requests(in), client: u.client, options: s.requestOptions, netOptions: s.netOptions,
+		listener: s.listener, flight: &u.flight, readBufs: &u.readBufs, readFailed: s.readFailed,
+		abort: s.abort, abortOnFailure: u.opts.AbortOnFailure}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
 		return diagnose.Classify(err, s.diagContext(op, part))

@@ -13,14 +13,15 @@ import (
 // a directory upload share the budget with the big ones' parts.
 func (s *session) single(ctx context.Context, p *part) (Result, error) {
 	size := p.size
-	s.plan = Plan{Size: size}
+	plan := Plan{Size: size} // a stream planned for parts may be short
+	s.diag.onePut = true
 	res := s.result()
-	res.Size = size
+	res.Size, res.Plan = size, plan
 	if err := s.u.limit.acquire(ctx, s.in.Stop); err != nil {
 		return res, &Error{Op: "PutObject", Err: err}
 	}
 	defer s.u.limit.release()
-	s.listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: s.plan, Concurrency: 1})
+	s.listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: plan, Concurrency: 1})
 	sum, err := p.checksum(s.req.alg, &s.u.readBufs)
 	if err != nil {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}

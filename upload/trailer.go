@@ -45,7 +45,7 @@ func (t *partTrailer) option(o *s3.Options) {
 }
 
 // checksum is the part's checksum as sent, "" when the middleware never
-// ran (a Client that ignores APIOptions: writePart then hashes the part).
+// ran (a Client that ignores the per-request options: errNoTrailer).
 func (t *partTrailer) checksum() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -57,6 +57,11 @@ func (t *partTrailer) set(sum string) {
 	t.sum = sum
 	t.mu.Unlock()
 }
+
+// errNoTrailer fails a part sent by a Client that did not run the
+// per-request options: the part went out without its checksum, so S3
+// checked nothing.
+var errNoTrailer = errors.New("the S3 client did not run the per-request options (optFns, and the APIOptions they add): a part was sent without its checksum trailer; the Client must apply them as *s3.Client does")
 
 type trailerMiddleware struct{ t *partTrailer }
 

@@ -155,3 +155,33 @@ func TestTrailerBody(t *testing.T) {
 		t.Fatal("a short part has a checksum")
 	}
 }
+
+// optionless is a Client that ignores every call's per-request options.
+type optionless struct{ *fakeS3 }
+
+func (c optionless) UploadPart(ctx context.Context, in *s3.UploadPartInput, _ ...func(*s3.Options)) (*s3.UploadPartOutput, error) {
+	return c.fakeS3.UploadPart(ctx, in)
+}
+
+// A Client that does not run the per-request options sends a file's part
+// without its checksum trailer: the upload fails and says why, and the
+// multipart upload is aborted, not completed unchecked.
+func TestClientWithoutOptionsFails(t *testing.T) {
+	f := newFake()
+	data := randomBytes(12 * size.MiB)
+	_, err := New(optionless{f}, Options{PartSize: 5 * size.MiB, Concurrency: 2}).Upload(context.Background(), kmsInput(data))
+	if !errors.Is(err, errNoTrailer) {
+		t.Fatalf("err = %v, want errNoTrailer", err)
+	}
+	if !strings.Contains(err.Error(), "per-request options") {
+		t.Errorf("error %q does not name the per-request options", err)
+	}
+	if !f.aborted {
+		t.Error("the multipart upload was not aborted")
+	}
+	for _, c := range f.callList() {
+		if c == "CompleteMultipartUpload" {
+			t.Error("an upload of unchecked parts was completed")
+		}
+	}
+}
