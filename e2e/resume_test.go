@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -266,36 +267,80 @@ func TestResumeNoResume(t *testing.T) {
 
 // A second run on the same file and key while the first holds the
 // journal's lock exits 1 naming the first's pid, and does not disturb it.
+// With its preflight on it is refused as soon as it sees the lock:
+// quickly, and without a single preflight request (issue 17: it used to
+// run its whole preflight first).
 func TestResumeConcurrentRunLocked(t *testing.T) {
-	src, sum := makeFile(t, 40*size.MiB)
-	key := uniqueKey(t, "obj.bin")
-	cleanupKey(t, key)
-	stack.ResetCounts()
-	stack.SetFaults(teststack.Faults{Delay: 300 * time.Millisecond})
-	defer stack.SetFaults(teststack.Faults{})
-	first := startCLI(t, stack.Full, kmsCp(src, key)...)
-	// The lock (with the pid) is taken before CreateMultipartUpload.
-	waitFor(t, time.Minute, "the first run's CreateMultipartUpload", func() bool {
-		return stack.Counts().Requests(stack.Full.Name, "CreateMultipartUpload") >= 1
-	})
-	second := runCLI(t, stack.Full, kmsCp(src, key)...)
-	if second.Code != 1 {
-		t.Errorf("second run: exit %d, want 1: %s", second.Code, second)
+	for _, tt := range []struct {
+		name      string // in the key: it must not say "preflight"
+		preflight bool
+		delay     time.Duration // the first run's parts, held in the gate
+	}{
+		{"no-preflight", false, 300 * time.Millisecond},
+		{"default", true, 2 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src, sum := makeFile(t, 40*size.MiB)
+			key := uniqueKey(t, "obj.bin")
+			cleanupKey(t, key)
+			stack.ResetCounts()
+			stack.SetFaults(teststack.Faults{Delay: tt.delay})
+			defer stack.SetFaults(teststack.Faults{})
+			first := startCLI(t, stack.Full, kmsCp(src, key)...)
+			// The lock (with the pid) is taken before CreateMultipartUpload.
+			waitFor(t, time.Minute, "the first run's CreateMultipartUpload", func() bool {
+				return stack.Counts().Requests(stack.Full.Name, "CreateMultipartUpload") >= 1
+			})
+			// Everything but the first run's parts: the second's preflight
+			// would show here (GetCallerIdentity, HeadBucket, the KMS calls,
+			// the canary).
+			others := func() int {
+				n := 0
+				for k, v := range stack.Counts().Calls {
+					if k.Op != "UploadPart" && k.Op != "CompleteMultipartUpload" {
+						n += v.Requests
+					}
+				}
+				return n
+			}
+			before := others()
+			args := kmsCp(src, key)
+			if tt.preflight {
+				args = slices.DeleteFunc(args, func(a string) bool { return a == "--no-preflight" })
+			}
+			began := time.Now()
+			second := runCLI(t, stack.Full, args...)
+			took := time.Since(began)
+			if second.Code != 1 {
+				t.Errorf("second run: exit %d, want 1: %s", second.Code, second)
+			}
+			if pid := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.Stderr, pid) {
+				t.Errorf("second run does not name the first (%s):\n%s", pid, second.Stderr)
+			}
+			if c := stack.Counts(); c.Requests(stack.Full.Name, "CreateMultipartUpload") != 1 {
+				t.Errorf("%d uploads created, want only the first run's", c.Requests(stack.Full.Name, "CreateMultipartUpload"))
+			}
+			if tt.preflight {
+				if strings.Contains(second.Stderr, "preflight") || strings.Contains(second.Stderr, "PASS") {
+					t.Errorf("second run ran its preflight:\n%s", second.Stderr)
+				}
+				if after := others(); after != before {
+					t.Errorf("the second run made %d requests besides the first's parts, want none", after-before)
+				}
+				if took > 10*time.Second {
+					t.Errorf("second run took %s to be refused", took)
+				}
+			}
+			stack.SetFaults(teststack.Faults{})
+			if r := first.wait(t); r.Code != 0 {
+				t.Fatalf("first run: exit %d, want 0: %s", r.Code, r)
+			}
+			if got, _ := objectSHA256(t, key); got != sum {
+				t.Errorf("object SHA-256 %s, source %s", got, sum)
+			}
+			noUploadFor(t, key)
+		})
 	}
-	if pid := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.Stderr, pid) {
-		t.Errorf("second run does not name the first (%s):\n%s", pid, second.Stderr)
-	}
-	if c := stack.Counts(); c.Requests(stack.Full.Name, "CreateMultipartUpload") != 1 {
-		t.Errorf("%d uploads created, want only the first run's", c.Requests(stack.Full.Name, "CreateMultipartUpload"))
-	}
-	stack.SetFaults(teststack.Faults{})
-	if r := first.wait(t); r.Code != 0 {
-		t.Fatalf("first run: exit %d, want 0: %s", r.Code, r)
-	}
-	if got, _ := objectSHA256(t, key); got != sum {
-		t.Errorf("object SHA-256 %s, source %s", got, sum)
-	}
-	noUploadFor(t, key)
 }
 
 // Helpers shared by resume_test.go, faults_test.go and uploads_test.go.
@@ -465,66 +510,4 @@ func checkJournalFile(t *testing.T, path string) {
 	if strings.Contains(string(b), stack.Full.SecretAccessKey) || strings.Contains(string(b), stack.Full.AccessKeyID) {
 		t.Errorf("journal %s holds credentials", path)
 	}
-}
-
-// A second run with its preflight on is refused as soon as it sees the
-// first's lock: exit 1 naming the first's pid, quickly, and without a
-// single preflight request (issue 17: it used to run its whole preflight
-// first).
-func TestResumeConcurrentRunLockedBeforePreflight(t *testing.T) {
-	src, sum := makeFile(t, 40*size.MiB)
-	key := uniqueKey(t, "obj.bin")
-	cleanupKey(t, key)
-	stack.ResetCounts()
-	stack.SetFaults(teststack.Faults{Delay: 2 * time.Second})
-	defer stack.SetFaults(teststack.Faults{})
-	first := startCLI(t, stack.Full, kmsCp(src, key)...)
-	waitFor(t, time.Minute, "the first run's CreateMultipartUpload", func() bool {
-		return stack.Counts().Requests(stack.Full.Name, "CreateMultipartUpload") >= 1
-	})
-	// Everything but the first run's parts: the second's preflight would
-	// show here (GetCallerIdentity, HeadBucket, the KMS calls, the canary).
-	others := func() int {
-		n := 0
-		for k, v := range stack.Counts().Calls {
-			if k.Op != "UploadPart" && k.Op != "CompleteMultipartUpload" {
-				n += v.Requests
-			}
-		}
-		return n
-	}
-	before := others()
-	args := kmsCp(src, key)
-	for i, a := range args {
-		if a == "--no-preflight" {
-			args = append(args[:i:i], args[i+1:]...)
-			break
-		}
-	}
-	began := time.Now()
-	second := runCLI(t, stack.Full, args...)
-	took := time.Since(began)
-	if second.Code != 1 {
-		t.Errorf("second run: exit %d, want 1: %s", second.Code, second)
-	}
-	if pid := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.Stderr, pid) {
-		t.Errorf("second run does not name the first (%s):\n%s", pid, second.Stderr)
-	}
-	if strings.Contains(second.Stderr, "preflight") || strings.Contains(second.Stderr, "PASS") {
-		t.Errorf("second run ran its preflight:\n%s", second.Stderr)
-	}
-	if after := others(); after != before {
-		t.Errorf("the second run made %d requests besides the first's parts, want none", after-before)
-	}
-	if took > 10*time.Second {
-		t.Errorf("second run took %s to be refused", took)
-	}
-	stack.SetFaults(teststack.Faults{})
-	if r := first.wait(t); r.Code != 0 {
-		t.Fatalf("first run: exit %d, want 0: %s", r.Code, r)
-	}
-	if got, _ := objectSHA256(t, key); got != sum {
-		t.Errorf("object SHA-256 %s, source %s", got, sum)
-	}
-	noUploadFor(t, key)
 }
