@@ -16,7 +16,7 @@ OUTSIDE := e2e/outside
 # reason (toxiproxy's dependencies stay out of the library's go.mod).
 NETWORK := e2e/network
 
-.PHONY: all build test test-outside test-network test-short vet fmt-check lint demo bench bench-sets clean help
+.PHONY: all build test test-outside test-network test-short vet fmt-check lint demo bench bench-sets hops clean help
 
 all: build
 
@@ -33,6 +33,7 @@ help:
 	@echo "make vet          - go vet ./... here and in $(OUTSIDE) and $(NETWORK)"
 	@echo "make fmt-check    - fail if a tracked .go file needs gofmt"
 	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package, $(OUTSIDE) and $(NETWORK) too (installed into .cache/bin on first use)"
+	@echo "make hops         - count the calls one upload makes from file to file in upload/ (issue 18's measure)"
 	@echo "make demo         - on the local AWS stack (about 20 s): 64 MiB uploaded and read back; a user without kms:Decrypt: preflight FAIL, the small-file WARN, the failure explained, the fix, the resume; stops the stack"
 	@echo "make bench        - performance benchmark (about 35 minutes with the defaults; not part of make test)"
 	@echo "make clean        - remove bin/ and .demo/"
@@ -90,6 +91,9 @@ demo: build $(BIN)/teststack
 bench: build
 	./bench/run.sh
 	if [ "$${BENCH_SETS:-on}" != off ]; then ./bench/sets.sh; fi
+
+hops:
+	$(GO) run ./internal/tools/hops -v
 
 bench-sets: build
 	./bench/sets.sh

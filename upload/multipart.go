@@ -93,7 +93,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.uploadID != "" {
 		return nil, nil // adopted
 	}
-	out, err := s.u.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.netOptions("CreateMultipartUpload", 0)...)
+	out, err := s.u.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.wire.call("CreateMultipartUpload", 0)...)
 	if err != nil {
 		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
 	}
@@ -122,7 +122,7 @@ func (s *session) refuseExisting(ctx context.Context) error {
 	if !s.in.NoOverwrite {
 		return nil
 	}
-	_, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.netOptions("HeadObject", 0)...)
+	_, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.wire.call("HeadObject", 0)...)
 	if err != nil {
 		return nil // 404: go on; any other answer: S3 checks at Complete
 	}
@@ -200,22 +200,21 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 // with op the S3 operation that returned it ("" for a read, a checksum
 // mismatch, the journal), and sendParts decides what stops.
 func (m *multipartUpload) writePart(ctx context.Context, p *part) (op string, err error) {
-	// A file's part is hashed as the transport reads it (an aws-chunked
-	// trailer): read once. A stream's part is in memory: hashed first.
+	// A stream's part is in memory: hashed first. A file's part is hashed
+	// as the transport reads it (an aws-chunked trailer): read once.
 	var sum string
 	var trailer *partTrailer
-	if p.buf == nil && m.req.alg != "" {
+	switch {
+	case p.buf != nil:
+		sum = m.req.Checksum(p.buf[:p.size])
+	case m.req.alg != "":
 		trailer = &partTrailer{alg: m.req.alg}
-	} else if c, err := p.checksum(m.req.alg, m.readBufs); err != nil {
-		return "", m.readFailed(p, err)
-	} else {
-		sum = c
 	}
 	t := &sendTracker{limit: p.size, listener: m.listener, part: p.n}
 	m.flight.begin(t)
 	defer m.flight.end(t)
 	in := m.req.UploadPart(m.uploadID, p.n, p.body(), p.size, sum)
-	opts := m.options(t, "UploadPart", p.n)
+	opts := m.wire.data(t, "UploadPart", p.n)
 	if trailer != nil {
 		opts = append(opts, trailer.option, noSDKChecksum)
 	}
@@ -259,7 +258,7 @@ func (m *multipartUpload) complete(ctx context.Context, res *Result) (expected, 
 	if expected, err = m.parts.objectChecksum(m.req.alg); err != nil {
 		return "", "", "", err
 	}
-	out, err := m.client.CompleteMultipartUpload(ctx, m.req.CompleteMultipartUpload(m.uploadID, parts, expected, size), m.netOptions("CompleteMultipartUpload", 0)...)
+	out, err := m.client.CompleteMultipartUpload(ctx, m.req.CompleteMultipartUpload(m.uploadID, parts, expected, size), m.wire.call("CompleteMultipartUpload", 0)...)
 	if err != nil {
 		return "", "", "CompleteMultipartUpload", err
 	}
@@ -309,12 +308,13 @@ func (m *multipartUpload) finish(ctx context.Context, err error) *Error {
 // detached from the (possibly cancelled) upload's.
 const abortTimeout = 30 * time.Second
 
-// abort removes the multipart upload uploadID of this key, even when ctx
-// is cancelled (on a detached context, bounded by abortTimeout).
-func (s *session) abort(ctx context.Context, uploadID string) error {
+// abort removes the multipart upload uploadID of this key (this upload's,
+// or one a journal named), even when ctx is cancelled (on a detached
+// context, bounded by abortTimeout).
+func (m *multipartUpload) abort(ctx context.Context, uploadID string) error {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
 	defer cancel()
-	if err := sendAbort(actx, s.u.client, s.in.Bucket, s.in.Key, uploadID, abortOptions(s.u.opts)...); err != nil {
+	if err := sendAbort(actx, m.client, m.req.in.Bucket, m.req.in.Key, uploadID, m.wire.abortCall()...); err != nil {
 		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
 	}
 	return nil

@@ -3,8 +3,6 @@ package upload
 import (
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/uploader-dev/uploader/internal/netpolicy"
 )
 
@@ -24,8 +22,8 @@ import (
 //     client retryer's attempts and delays; no retry takes a token from a
 //     shared bucket.
 //
-// guardRetries (failure.go) wraps the policy, so a stopping upload still
-// retries nothing.
+// wire.go composes them for every call, with guardRetries (failure.go)
+// around the policy, so a stopping upload still retries nothing.
 
 // DefaultStallTimeout and DefaultRetryWindow are the zero Options' values.
 const (
@@ -53,58 +51,4 @@ type NetworkWait struct {
 	// Deadline is when the retry window closes: still failing then, the
 	// upload stops (a file upload is kept for a rerun).
 	Deadline time.Time
-}
-
-// stallWindow is the effective stall timeout; 0 when off.
-func (o Options) stallWindow() time.Duration { return effective(o.StallTimeout, DefaultStallTimeout) }
-
-// retryWindow is the effective retry window; 0 when off.
-func (o Options) retryWindow() time.Duration { return effective(o.RetryWindow, DefaultRetryWindow) }
-
-// effective reads a duration option: 0 is the default, negative is off (0).
-func effective(d, def time.Duration) time.Duration {
-	switch {
-	case d < 0:
-		return 0
-	case d == 0:
-		return def
-	}
-	return d
-}
-
-// netOptions are the network options of one call of operation op (on part
-// part, 0 for none), followed by guardRetries.
-func (s *session) netOptions(op string, part int32) []func(*s3.Options) {
-	win := s.u.opts.stallWindow()
-	policy := netpolicy.Policy{Window: s.u.opts.retryWindow()}
-	if l, ok := s.listener.(NetworkListener); ok {
-		policy.OnWait = func(w netpolicy.Wait) {
-			l.WaitingForNetwork(NetworkWait{Operation: op, Part: part, Attempt: w.Attempt, Reason: w.Reason,
-				Stalled: w.Stalled, RetryAt: w.RetryAt, Deadline: w.Deadline})
-		}
-	}
-	return []func(*s3.Options){stallWatch(win), retryPolicy(policy), s.guardRetries(op, part)}
-}
-
-// abortOptions are the network options of an abort, which runs with no
-// session's listener (and sometimes no session).
-func abortOptions(o Options) []func(*s3.Options) {
-	return []func(*s3.Options){stallWatch(o.stallWindow()), retryPolicy(netpolicy.Policy{Window: o.retryWindow()})}
-}
-
-// stallWatch is the per-request option of the stall watcher: it wraps the
-// operation's HTTP client, outermost, so that an attempt whose connection
-// moves no byte for win is cancelled (and retried); win 0: no watch.
-func stallWatch(win time.Duration) func(*s3.Options) {
-	return func(o *s3.Options) {
-		if win > 0 {
-			o.HTTPClient = netpolicy.WithStallTimeout(o.HTTPClient, netpolicy.Fixed(win))
-		}
-	}
-}
-
-// retryPolicy is the per-request option that puts policy in place of the
-// client's retryer (which it keeps for failures with an answer).
-func retryPolicy(policy netpolicy.Policy) func(*s3.Options) {
-	return func(o *s3.Options) { o.Retryer = policy.Retryer(o.Retryer) }
 }

@@ -109,6 +109,22 @@ func MakePlan(sz int64, o PlanOptions) (Plan, error) {
 	return Plan{Size: sz, Multipart: true, PartSize: ps, Parts: int(ceilDiv(sz, ps))}, nil
 }
 
+// Plan returns the plan Upload would follow for size bytes with the
+// Uploader's options.
+func (u *Uploader) Plan(size int64) (Plan, error) {
+	return MakePlan(size, PlanOptions{Threshold: u.opts.Threshold, PartSize: u.opts.PartSize, MaxParts: u.opts.MaxParts})
+}
+
+// PlanFor returns the plan Upload would follow for in: its Size, and its
+// PartSize and ExpectedSize over the Uploader's options.
+func (u *Uploader) PlanFor(in Input) (Plan, error) {
+	ps := u.opts.PartSize
+	if in.PartSize != 0 {
+		ps = in.PartSize
+	}
+	return MakePlan(in.Size, PlanOptions{Threshold: u.opts.Threshold, PartSize: ps, MaxParts: u.opts.MaxParts, ExpectedSize: in.ExpectedSize})
+}
+
 // Memory is the plan's upper bound on part buffers: none for a file, whose
 // parts are read in place, and (concurrency+1) part buffers for a stream.
 func (p Plan) Memory(concurrency int, stream bool) int64 {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,9 +20,11 @@ import (
 )
 
 // One Upload, in the order it runs: this file checks the input, plans it,
-// opens its session and picks the path (a stream, one PutObject in
-// single.go, or multipart); multipart.go is the multipart path, step by
-// step, from adopting or creating the upload to Complete.
+// opens its session, picks the path (a stream, one PutObject in single.go,
+// or multipart) and checks what S3 stored (the checksum, the encryption);
+// multipart.go is the multipart path, step by step, from adopting or
+// creating the upload to Complete. `make hops` counts the calls this path
+// makes into other files (internal/tools/hops).
 
 // Upload sends in and returns what S3 stored. On failure the returned
 // *Error says whether the multipart upload was kept (resumable) or aborted;
@@ -89,17 +90,13 @@ type multipartUpload struct {
 	jr      *journal.Journal
 
 	// What its requests take, set once by newSession: the requests of
-	// this Input, the client, and the per-request options of one call:
-	// options of a data request (t its progress), netOptions of another.
-	req        Requests
-	client     Client
-	options    func(t *sendTracker, op string, part int32) []func(*s3.Options)
-	netOptions func(op string, part int32) []func(*s3.Options)
-	listener   Listener
-	flight     *flight
-	readBufs   *sync.Pool
-	readFailed func(p *part, err error) error // a read of the source failed
-	abort      func(ctx context.Context, uploadID string) error
+	// this Input, the client, and the per-request options of every call
+	// (wire.go).
+	req      Requests
+	client   Client
+	wire     wire
+	listener Listener
+	flight   *flight // the Uploader's requests on the wire (InFlight)
 	// abortOnFailure: Options.AbortOnFailure, a failed upload is never kept.
 	abortOnFailure bool
 }
@@ -116,9 +113,9 @@ func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
 	if in.Listener != nil {
 		s.listener = in.Listener
 	}
-	s.multipartUpload = multipartUpload{req: u.Requests(in), client: u.client, options: s.requestOptions, netOptions: s.netOptions,
-		listener: s.listener, flight: &u.flight, readBufs: &u.readBufs, readFailed: s.readFailed,
-		abort: s.abort, abortOnFailure: u.opts.AbortOnFailure}
+	req := u.Requests(in)
+	s.multipartUpload = multipartUpload{req: req, client: u.client, wire: newWire(u, s.listener, &s.failure, req.alg),
+		listener: s.listener, flight: &u.flight, abortOnFailure: u.opts.AbortOnFailure}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
 		return diagnose.Classify(err, s.diagContext(op, part))
@@ -236,6 +233,31 @@ func (s *session) verifyChecksum(res *Result, expected, reported string) error {
 		return &ChecksumError{What: "object s3://" + s.in.Bucket + "/" + s.in.Key, Local: expected, Remote: reported}
 	default:
 		res.ChecksumVerified = true
+	}
+	return nil
+}
+
+// verifyEncryption checks that S3 stored the object with the encryption
+// asked for. Some S3-compatible servers accept SSE headers and ignore them;
+// a backup that was meant to be encrypted must not pass silently. When the
+// upload's response does not state the encryption, HeadObject is asked.
+func (s *session) verifyEncryption(ctx context.Context, res *Result) error {
+	in := s.in
+	want := in.SSE
+	if want.Mode == SSENone {
+		return nil // the bucket default applies; nothing was asked
+	}
+	if res.SSE != want.Mode || (want.IsKMS() && res.KMSKeyID == "") {
+		h, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)}, s.wire.call("HeadObject", 0)...)
+		if err != nil {
+			return fmt.Errorf("the upload finished but checking its encryption failed: %w", s.explain(ctx, "HeadObject", 0, err))
+		}
+		res.SSE = string(h.ServerSideEncryption)
+		res.KMSKeyID = aws.ToString(h.SSEKMSKeyId)
+		res.BucketKey = aws.ToBool(h.BucketKeyEnabled)
+	}
+	if !want.StoredAs(res.SSE, res.KMSKeyID) {
+		return &EncryptionError{Bucket: in.Bucket, Key: in.Key, Want: want, GotMode: res.SSE, GotKey: res.KMSKeyID}
 	}
 	return nil
 }

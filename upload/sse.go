@@ -150,3 +150,31 @@ type SSEError struct {
 }
 
 func (e *SSEError) Error() string { return "server-side encryption: " + e.Msg }
+
+// StoredAs reports whether an object S3 says it stored with encryption
+// mode and key ARN has the encryption s asks for. Asking for none (the
+// bucket default) matches anything; the CLI's --skip-existing asks it too.
+func (s SSE) StoredAs(mode, keyARN string) bool {
+	if s.Mode == SSENone {
+		return true
+	}
+	return mode == s.Mode && (!s.IsKMS() || sameKey(s.KMSKeyID, keyARN))
+}
+
+// sameKey compares the key asked for (id, ARN, alias, or "" for the
+// default) with the key ARN S3 reports. An alias or the default cannot be
+// compared without KMS, so only a reported key is required then.
+func sameKey(want, got string) bool {
+	switch {
+	case want == "":
+		return true // the default key (aws/s3 or the bucket's): nothing to compare
+	case got == "":
+		return false
+	case strings.HasPrefix(want, "alias/") || strings.Contains(want, ":alias/"):
+		return true
+	case strings.HasPrefix(want, "arn:"):
+		return want == got
+	default: // a bare key id
+		return got == want || strings.HasSuffix(got, ":key/"+want)
+	}
+}

@@ -195,19 +195,3 @@ func New(client Client, opts Options) *Uploader {
 	u.readBufs.New = func() any { b := make([]byte, checksum.ReadBufferSize); return &b }
 	return u
 }
-
-// Plan returns the plan Upload would follow for size bytes with the
-// Uploader's options.
-func (u *Uploader) Plan(size int64) (Plan, error) {
-	return MakePlan(size, PlanOptions{Threshold: u.opts.Threshold, PartSize: u.opts.PartSize, MaxParts: u.opts.MaxParts})
-}
-
-// PlanFor returns the plan Upload would follow for in: its Size, and its
-// PartSize and ExpectedSize over the Uploader's options.
-func (u *Uploader) PlanFor(in Input) (Plan, error) {
-	ps := u.opts.PartSize
-	if in.PartSize != 0 {
-		ps = in.PartSize
-	}
-	return MakePlan(in.Size, PlanOptions{Threshold: u.opts.Threshold, PartSize: ps, MaxParts: u.opts.MaxParts, ExpectedSize: in.ExpectedSize})
-}

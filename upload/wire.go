@@ -4,17 +4,19 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/netpolicy"
 	"github.com/uploader-dev/uploader/internal/ratelimit"
 )
 
-// The HTTP client of a data request (UploadPart, PutObject) is composed
-// here, in one place, from one small owner per concern. From the
-// transport outwards:
+// wire is what every S3 call of one Upload carries, composed here, in one
+// place, from one small owner per concern. The HTTP client of a data
+// request (UploadPart, PutObject), from the transport outwards:
 //
 //   - expectContinue: the transport waits for "100 Continue";
 //   - bandwidth: the body is held to --max-bandwidth on the wire;
@@ -22,21 +24,96 @@ import (
 //     counted as the transport reads it, each retry told to the listener;
 //   - the adaptive limit's status observer (adaptiveLimit.observe,
 //     limit.go): SlowDown halves the shared concurrency;
-//   - the stall watcher (stallWatch, network.go), outermost, so the
-//     bandwidth limit's waits inside it are held, not taken for silence;
-//     with it the retry policy and guardRetries (netOptions).
+//   - the stall watcher (stallWatch, internal/netpolicy), outermost, so the
+//     bandwidth limit's waits inside it are held, not taken for silence.
+//
+// Every call, data or not, then takes the retry policy (retryPolicy) and, around it, guardRetries (failure.go): once the upload
+// is stopping nothing is retried.
 //
 // A body read is counted before it waits for the bandwidth limit, as the
 // transport reads progress through the limit.
+type wire struct {
+	rate  *ratelimit.Limiter // the Uploader's MaxBandwidth; nil = unlimited
+	limit *adaptiveLimit     // the Uploader's requests in flight
+	stall time.Duration      // the stall timeout in effect; 0 = no watch
+	retry time.Duration      // the retry window in effect; 0 = off
+	waits NetworkListener    // told of network waits; nil when the listener is not one
+	guard *failure           // the upload's first failure, which every retry consults
+	// noChecksum: the upload sends no checksums, and the SDK adds none.
+	noChecksum bool
+}
 
-// requestOptions are the per-request options of a data request.
-func (s *session) requestOptions(t *sendTracker, op string, part int32) []func(*s3.Options) {
-	opts := []func(*s3.Options){expectContinue, bandwidth(s.u.rate), t.countOnTheWire, s.u.limit.observe}
-	opts = append(opts, s.netOptions(op, part)...)
-	if s.req.alg == "" {
+// newWire is the wire of one Upload of u: l is its listener, f its first
+// failure, alg the algorithm of its checksums ("" for none).
+func newWire(u *Uploader, l Listener, f *failure, alg checksum.Algorithm) wire {
+	w := wire{rate: u.rate, limit: u.limit, stall: u.opts.stallWindow(), retry: u.opts.retryWindow(), guard: f, noChecksum: alg == ""}
+	w.waits, _ = l.(NetworkListener)
+	return w
+}
+
+// stallWindow is the effective stall timeout; 0 when off.
+func (o Options) stallWindow() time.Duration { return effective(o.StallTimeout, DefaultStallTimeout) }
+
+// retryWindow is the effective retry window; 0 when off.
+func (o Options) retryWindow() time.Duration { return effective(o.RetryWindow, DefaultRetryWindow) }
+
+// effective reads a duration option: 0 is the default, negative is off (0).
+func effective(d, def time.Duration) time.Duration {
+	switch {
+	case d < 0:
+		return 0
+	case d == 0:
+		return def
+	}
+	return d
+}
+
+// data are the per-request options of a data request of operation op on
+// part (0 for a PutObject), t its progress.
+func (w wire) data(t *sendTracker, op string, part int32) []func(*s3.Options) {
+	opts := []func(*s3.Options){expectContinue, bandwidth(w.rate), t.countOnTheWire, w.limit.observe}
+	opts = append(opts, w.call(op, part)...)
+	if w.noChecksum {
 		opts = append(opts, noSDKChecksum)
 	}
 	return opts
+}
+
+// call are the per-request options of any call of operation op (on part
+// part, 0 for none): the stall watch, the retry policy, and guardRetries.
+func (w wire) call(op string, part int32) []func(*s3.Options) {
+	policy := netpolicy.Policy{Window: w.retry}
+	if l := w.waits; l != nil {
+		policy.OnWait = func(nw netpolicy.Wait) {
+			l.WaitingForNetwork(NetworkWait{Operation: op, Part: part, Attempt: nw.Attempt, Reason: nw.Reason,
+				Stalled: nw.Stalled, RetryAt: nw.RetryAt, Deadline: nw.Deadline})
+		}
+	}
+	return []func(*s3.Options){stallWatch(w.stall), retryPolicy(policy), guardRetries(w.guard, op, part)}
+}
+
+// abortCall are the per-request options of the abort of a failed upload:
+// the network's alone, as it runs after the stop (no guard) and tells the
+// listener nothing.
+func (w wire) abortCall() []func(*s3.Options) {
+	return []func(*s3.Options){stallWatch(w.stall), retryPolicy(netpolicy.Policy{Window: w.retry})}
+}
+
+// stallWatch is the per-request option of the stall watcher: it wraps the
+// operation's HTTP client, outermost, so that an attempt whose connection
+// moves no byte for win is cancelled (and retried); win 0: no watch.
+func stallWatch(win time.Duration) func(*s3.Options) {
+	return func(o *s3.Options) {
+		if win > 0 {
+			o.HTTPClient = netpolicy.WithStallTimeout(o.HTTPClient, netpolicy.Fixed(win))
+		}
+	}
+}
+
+// retryPolicy is the per-request option that puts policy in place of the
+// client's retryer (which it keeps for failures with an answer).
+func retryPolicy(policy netpolicy.Policy) func(*s3.Options) {
+	return func(o *s3.Options) { o.Retryer = policy.Retryer(o.Retryer) }
 }
 
 // noSDKChecksum keeps the SDK from adding a checksum of its own (a CRC32
