@@ -27,7 +27,7 @@ import (
 //  5. remove the journal.
 //
 // On any failure, finish decides, in one place, whether the upload is
-// kept for a rerun or aborted. In step 2 sendParts is the driver (request
+// kept for a rerun or aborted. In step 2 drive is the driver (request
 // tokens, the feed, the first failure) and writePart the writer of one
 // part: the driver never sees S3's types, the writer never sees the loop.
 //
@@ -135,51 +135,14 @@ func (s *session) started() {
 		Concurrency: s.u.opts.Concurrency, UploadID: s.uploadID, Resumed: s.resumed})
 }
 
-// sendParts, the driver, sends every part not yet acknowledged through
-// writePart. Before reading a part it
-// takes a request token from the Uploader (shared by every upload) and, for
-// a stream, a buffer from its pool. The first failure cancels the parts in
-// flight and starts no other; Input.Stop starts no other but lets those in
-// flight finish.
+// sendParts is step 2: the driver sends the parts still missing through
+// the upload's writePart; then the first failure, once every part has
+// stopped, is explained, and a stop before the last part is ErrStopped
+// for a stream (which cannot be completed short) or a file not all sent.
 func (s *session) sendParts(ctx context.Context, first *part) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	s.failure.cancel = cancel
 	feed := s.feed(first)
 	defer feed.close()
-
-	var wg sync.WaitGroup
-	var stopped error
-	for ctx.Err() == nil {
-		if err := s.u.limit.acquire(ctx, s.in.Stop); err != nil {
-			stopped = err
-			break
-		}
-		if ctx.Err() != nil {
-			// The token came back from the part whose failure stopped
-			// the upload: start nothing with it.
-			s.u.limit.release()
-			break
-		}
-		p, err := feed.next(ctx)
-		if err != nil || p == nil {
-			s.u.limit.release()
-			if err != nil {
-				s.failure.record(err, "", 0)
-			}
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer s.u.limit.release()
-			defer p.release()
-			if op, err := s.multipartUpload.writePart(ctx, p); err != nil {
-				s.failure.record(err, op, p.n)
-			}
-		}()
-	}
-	wg.Wait()
+	stopped := drive(ctx, s.u.limit, s.in.Stop, feed, &s.failure, s.multipartUpload.writePart)
 	if op, part, err := s.failure.first(); err != nil {
 		if op != "" {
 			err = s.explain(ctx, op, part, err)
@@ -187,7 +150,7 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 		return err
 	}
 	if errors.Is(stopped, ErrStopped) && (s.ra == nil || s.parts.count() < s.plan.Parts) {
-		return ErrStopped // a stream cannot be completed short
+		return ErrStopped
 	}
 	if stopped != nil && !errors.Is(stopped, ErrStopped) {
 		return stopped // the caller's context
@@ -195,10 +158,56 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 	return ctx.Err()
 }
 
+// drive is the driver: it writes every part feed hands out with write, as
+// many at once as limit gives tokens (shared by every upload of the
+// Uploader). The first failure, recorded in f, cancels the parts in flight
+// and starts no other; stop closed starts no other but lets those in
+// flight finish. It returns once every part it started has ended, with
+// why it stopped early: ErrStopped, or the context's error while it waited
+// for a token (nil when the feed ran out or a part failed). It never sees
+// S3's types, nor the upload behind write.
+func drive(ctx context.Context, limit *adaptiveLimit, stop <-chan struct{}, feed partFeed, f *failure,
+	write func(context.Context, *part) (op string, err error)) (stopped error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	f.cancel = cancel
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		if err := limit.acquire(ctx, stop); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			// The token came back from the part whose failure stopped
+			// the upload: start nothing with it.
+			limit.release()
+			return nil
+		}
+		p, err := feed.next(ctx)
+		if err != nil || p == nil {
+			limit.release()
+			if err != nil {
+				f.record(err, "", 0)
+			}
+			return nil
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer limit.release()
+			defer p.release()
+			if op, err := write(ctx, p); err != nil {
+				f.record(err, op, p.n)
+			}
+		}()
+	}
+	return nil
+}
+
 // writePart checksums part p, sends it, checks S3's answer and journals it.
 // It knows nothing of the loop nor of the session: a failure is returned,
 // with op the S3 operation that returned it ("" for a read, a checksum
-// mismatch, the journal), and sendParts decides what stops.
+// mismatch, the journal), and the driver decides what stops.
 func (m *multipartUpload) writePart(ctx context.Context, p *part) (op string, err error) {
 	// A stream's part is in memory: hashed first. A file's part is hashed
 	// as the transport reads it (an aws-chunked trailer): read once.

@@ -66,7 +66,7 @@ type session struct {
 	ra       io.ReaderAt // the file read in place; nil for a stream
 
 	multipartUpload         // its multipart upload, once created or adopted
-	failure         failure // the first failure of the parts (sendParts)
+	failure         failure // the first failure of the parts (drive), which every retry consults
 	diag            diagnostics
 	notes           []string
 	// unfinishedUploads are uploads of the key found and left for the
@@ -77,8 +77,8 @@ type session struct {
 // multipartUpload is one multipart upload on S3: its id, the parts S3
 // acknowledged, the journal that records them, and what its requests
 // take. Its methods in multipart.go write a part (writePart), complete it
-// (complete), or keep or abort it (finish); it never sees the loop, the
-// session's sendParts, that drives them.
+// (complete), or keep or abort it (finish); it never sees the loop that
+// drives them (drive).
 type multipartUpload struct {
 	uploadID string
 	// created: this upload's CreateMultipartUpload succeeded, in this run
