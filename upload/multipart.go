@@ -93,7 +93,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.uploadID != "" {
 		return nil, nil // adopted
 	}
-	out, err := s.u.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.wire.call("CreateMultipartUpload", 0)...)
+	out, err := s.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.wire.call("CreateMultipartUpload", 0)...)
 	if err != nil {
 		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
 	}
@@ -122,7 +122,7 @@ func (s *session) refuseExisting(ctx context.Context) error {
 	if !s.in.NoOverwrite {
 		return nil
 	}
-	_, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.wire.call("HeadObject", 0)...)
+	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.in.Bucket, Key: &s.in.Key}, s.wire.call("HeadObject", 0)...)
 	if err != nil {
 		return nil // 404: go on; any other answer: S3 checks at Complete
 	}

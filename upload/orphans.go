@@ -39,7 +39,7 @@ func (s *session) orphaned(ctx context.Context, corrupt *journal.CorruptError) {
 // and keeps them for Result.Unfinished: a program names its own way to
 // abort each.
 func (s *session) unfinished(ctx context.Context) string {
-	lister, ok := s.u.client.(UploadsClient)
+	lister, ok := s.client.(UploadsClient)
 	if !ok {
 		return fmt.Sprintf("list the unfinished uploads of %s (ListUploads) and abort those no other uploader is using", s.target())
 	}

@@ -130,7 +130,7 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 	out := map[int32]*types.Part{}
 	in := &s3.ListPartsInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), UploadId: aws.String(uploadID)}
 	for {
-		page, err := s.u.client.ListParts(ctx, in, s.wire.call("ListParts", 0)...)
+		page, err := s.client.ListParts(ctx, in, s.wire.call("ListParts", 0)...)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +151,7 @@ func (s *session) listParts(ctx context.Context, uploadID string) (map[int32]*ty
 // server, an object with the right size and part count written after the
 // upload began is taken as ours, and said to be unverified.
 func (s *session) alreadyComplete(ctx context.Context, rec *journal.Record) (*Result, error) {
-	head, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled}, s.wire.call("HeadObject", 0)...)
+	head, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.in.Bucket), Key: aws.String(s.in.Key), ChecksumMode: types.ChecksumModeEnabled}, s.wire.call("HeadObject", 0)...)
 	if err != nil {
 		if diagnose.HTTPStatus(err) == 404 {
 			return nil, nil

@@ -58,12 +58,11 @@ func (u *Uploader) Upload(ctx context.Context, in Input) (Result, error) {
 // session is one Upload: the plan, the multipart upload it created or
 // adopted, the parts S3 acknowledged, and the journal that records them.
 type session struct {
-	u        *Uploader
-	listener Listener // Input.Listener, else Options.Listener
-	in       Input
-	plan     Plan
-	src      sourceState
-	ra       io.ReaderAt // the file read in place; nil for a stream
+	u    *Uploader
+	in   Input
+	plan Plan
+	src  sourceState
+	ra   io.ReaderAt // the file read in place; nil for a stream
 
 	multipartUpload         // its multipart upload, once created or adopted
 	failure         failure // the first failure of the parts (drive), which every retry consults
@@ -95,8 +94,8 @@ type multipartUpload struct {
 	req      Requests
 	client   Client
 	wire     wire
-	listener Listener
-	flight   *flight // the Uploader's requests on the wire (InFlight)
+	listener Listener // Input.Listener, else Options.Listener
+	flight   *flight  // the Uploader's requests on the wire (InFlight)
 	// abortOnFailure: Options.AbortOnFailure, a failed upload is never kept.
 	abortOnFailure bool
 }
@@ -109,13 +108,14 @@ type sourceState struct {
 }
 
 func (u *Uploader) newSession(in Input, plan Plan) (*session, error) {
-	s := &session{u: u, listener: u.opts.Listener, in: in, plan: plan}
+	s := &session{u: u, in: in, plan: plan}
+	listener := u.opts.Listener
 	if in.Listener != nil {
-		s.listener = in.Listener
+		listener = in.Listener
 	}
 	req := u.Requests(in)
-	s.multipartUpload = multipartUpload{req: req, client: u.client, wire: newWire(u, s.listener, &s.failure, req.alg),
-		listener: s.listener, flight: &u.flight, abortOnFailure: u.opts.AbortOnFailure}
+	s.multipartUpload = multipartUpload{req: req, client: u.client, wire: newWire(u, listener, &s.failure, req.alg),
+		listener: listener, flight: &u.flight, abortOnFailure: u.opts.AbortOnFailure}
 	s.diag = diagnostics{info: u.opts.Diagnostics, kms: u.opts.KMS, stop: in.Stop}
 	s.failure.classify = func(err error, op string, part int32) *diagnose.Diagnosis {
 		return diagnose.Classify(err, s.diagContext(op, part))
@@ -248,7 +248,7 @@ func (s *session) verifyEncryption(ctx context.Context, res *Result) error {
 		return nil // the bucket default applies; nothing was asked
 	}
 	if res.SSE != want.Mode || (want.IsKMS() && res.KMSKeyID == "") {
-		h, err := s.u.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)}, s.wire.call("HeadObject", 0)...)
+		h, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(in.Bucket), Key: aws.String(in.Key)}, s.wire.call("HeadObject", 0)...)
 		if err != nil {
 			return fmt.Errorf("the upload finished but checking its encryption failed: %w", s.explain(ctx, "HeadObject", 0, err))
 		}

@@ -27,9 +27,9 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
 	}
 	t := &sendTracker{limit: size, listener: s.listener}
-	s.u.flight.begin(t)
-	defer s.u.flight.end(t)
-	out, err := s.u.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.wire.data(t, "PutObject", 0)...)
+	s.flight.begin(t)
+	defer s.flight.end(t)
+	out, err := s.client.PutObject(ctx, s.req.PutObject(p.body(), size, sum), s.wire.data(t, "PutObject", 0)...)
 	if err != nil {
 		if changed := s.src.changed(); changed != nil {
 			return res, &Error{Op: "PutObject", Err: changed}
