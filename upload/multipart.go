@@ -108,7 +108,7 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	}
 	if err := s.jr.Begin(rec); err != nil {
 		// Without a journal a crash would orphan the upload: do not start.
-		// fail aborts it: the error is not one a rerun could resume.
+		// With no journal, finish aborts it: no rerun could resume it.
 		s.jr = nil
 		return nil, fmt.Errorf("writing the resume journal: %w", err)
 	}
