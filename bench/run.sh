@@ -9,7 +9,11 @@
 # (16MiB), BENCH_CONCURRENCY (10), BENCH_DIR (where the source files live;
 # default bench/.data, on disk), BENCH_REPORT (also write the tables to this
 # file), BENCH_UPLOADER (the uploader binary to measure; default
-# bin/uploader, which make bench builds from the working tree), BENCH_KEEP=1
+# bin/uploader, which make bench builds from the working tree),
+# BENCH_BASELINE (another uploader binary, e.g. an older build: adds the
+# rows "uploader cp (baseline)" and "uploader cp - (stdin, baseline)" on the
+# sink, in the same rounds, and the engine A/B targets, CPU <= 1.03 x the
+# baseline; unset: no baseline rows), BENCH_KEEP=1
 # (keep the tmpfs folder with the server logs), BENCH_WAN (the WAN row's
 # latency each way and bandwidth per connection, default "25ms,5000" (KB/s);
 # off to skip), BENCH_WAN_SIZE (256MiB), BENCH_ONLY=wan (the WAN row alone).
@@ -32,6 +36,11 @@ case "$(df -P "$data" | awk 'NR==2 {print $1}')" in
 esac
 uploader=${BENCH_UPLOADER:-$repo/bin/uploader}
 [ -x "$uploader" ] || { echo "bench: $uploader missing: run make build (make bench does)" >&2; exit 2; }
+baseargs=()
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  [ -x "$BENCH_BASELINE" ] || { echo "bench: BENCH_BASELINE=$BENCH_BASELINE is not an executable" >&2; exit 2; }
+  baseargs=(-baseline "$BENCH_BASELINE")
+fi
 command -v aws >/dev/null || { echo "bench: the aws CLI is not on PATH" >&2; exit 2; }
 
 echo "bench: building the bench tools" >&2
@@ -111,12 +120,15 @@ echo "bench: versitygw v1.8.0 on https://127.0.0.1:$vport ($run/root, tmpfs); si
 echo "bench: sizes $sizes, kinds $kinds, $rounds round(s), part $part, concurrency $conc, directory set $dirset, files in $data" >&2
 
 echo "bench: measuring $("$uploader" version 2>&1 | head -1)" >&2
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  echo "bench: baseline $BENCH_BASELINE: $("$BENCH_BASELINE" version 2>&1 | head -1)" >&2
+fi
 # In the background, so a signal reaches the trap at once (bash defers
 # traps while a foreground child runs); the runner stops its own child.
 "$bin/runner" run -uploader "$uploader" -bin "$bin" -cert "$run/cert.pem" \
   -vgw "https://127.0.0.1:$vport" -sink "https://127.0.0.1:$sport" -access "$access" -secret "$secret" \
   -data "$data" -work "$run" -sizes "$sizes" -kinds "$kinds" -rounds "$rounds" -dirset "$dirset" \
-  -part-size "$part" -concurrency "$conc" "${wanargs[@]}" &
+  -part-size "$part" -concurrency "$conc" "${baseargs[@]}" "${wanargs[@]}" &
 runner=$!
 pids=("$runner" "${pids[@]}")
 wait "$runner"

@@ -90,6 +90,7 @@ func main() {
 
 type config struct {
 	uploader    string // bin/uploader
+	baseline    string // another uploader binary, run beside uploader on the sink ("" = none)
 	binDir      string // bench/.bin
 	cert        string
 	vgw, sink   string // endpoint URLs
@@ -131,6 +132,8 @@ func parseFlags(args []string) config {
 		switch args[i] {
 		case "-uploader":
 			c.uploader = get(&i)
+		case "-baseline":
+			c.baseline = get(&i)
 		case "-bin":
 			c.binDir = get(&i)
 		case "-cert":
@@ -214,11 +217,15 @@ type measurement struct {
 type tool struct {
 	name   string
 	target string // "versitygw" or "sink"
-	// cmd builds the command for one run; key is unique per run.
+	// cmd builds the command for one run; key is unique per run. nil:
+	// the row is not configured (a baseline row without -baseline), and
+	// neither runs nor prints.
 	cmd func(file, key string) (*exec.Cmd, func(), error)
 }
 
-// The tools, in the order of the table. The rounds rotate through them.
+// The tools, in the order of the table. The rounds rotate through them
+// (the configured ones: tUpSinkBase and tStdinSinkBase only with
+// -baseline).
 const (
 	tUpVgw = iota
 	tManagerVgw
@@ -229,6 +236,8 @@ const (
 	tTMSink
 	tPutSink
 	tStdinSink
+	tUpSinkBase    // uploader cp of the file, with the -baseline binary
+	tStdinSinkBase // uploader cp - (stdin), with the -baseline binary
 	numTools
 )
 
@@ -264,6 +273,11 @@ func run(c config) error {
 	launcher = filepath.Join(c.binDir, "rusage")
 	if _, err := os.Stat(launcher); err != nil {
 		return fmt.Errorf("the launcher: %w (bench/run.sh builds it)", err)
+	}
+	if c.baseline != "" {
+		if _, err := os.Stat(c.baseline); err != nil {
+			return fmt.Errorf("-baseline: %w", err)
+		}
 	}
 	if err := b.vgw.createBucket("bench"); err != nil {
 		return fmt.Errorf("creating the versitygw bucket: %w", err)
@@ -319,26 +333,40 @@ s3 =
 		return simple("aws", "s3", "cp", file, "s3://bench/"+key, "--endpoint-url", c.vgw,
 			"--no-progress", "--only-show-errors"), nop, nil
 	}}
-	tools[tUpSink] = tool{"uploader cp", "sink", func(file, key string) (*exec.Cmd, func(), error) {
-		return simple(c.uploader, up(c.sink, file, "s3://bench/"+key)...), nop, nil
-	}}
+	// The uploader's sink rows, of bin (the binary under test or the
+	// baseline): the baseline rows run exactly as these.
+	upFile := func(bin string) func(file, key string) (*exec.Cmd, func(), error) {
+		return func(file, key string) (*exec.Cmd, func(), error) {
+			return simple(bin, up(c.sink, file, "s3://bench/"+key)...), nop, nil
+		}
+	}
+	upStdin := func(bin string) func(file, key string) (*exec.Cmd, func(), error) {
+		return func(file, key string) (*exec.Cmd, func(), error) {
+			// cat is started apart, so only the uploader is measured.
+			cat := exec.Command("cat", file)
+			out, err := cat.StdoutPipe()
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := cat.Start(); err != nil {
+				return nil, nil, err
+			}
+			cmd := simple(bin, up(c.sink, "-", "s3://bench/"+key)...)
+			cmd.Stdin = out
+			return cmd, func() { out.Close(); _ = cat.Wait() }, nil
+		}
+	}
+	tools[tUpSink] = tool{"uploader cp", "sink", upFile(c.uploader)}
 	tools[tManagerSink] = tool{"bare manager.Uploader", "sink", peer("baremanager", c.sink)}
 	tools[tTMSink] = tool{"bare transfermanager", "sink", peer("baretransfermanager", c.sink)}
 	tools[tPutSink] = tool{"bare TLS PUT (floor)", "sink", peer("bareput", c.sink)}
-	tools[tStdinSink] = tool{"uploader cp - (stdin)", "sink", func(file, key string) (*exec.Cmd, func(), error) {
-		// cat is started apart, so only the uploader is measured.
-		cat := exec.Command("cat", file)
-		out, err := cat.StdoutPipe()
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := cat.Start(); err != nil {
-			return nil, nil, err
-		}
-		cmd := simple(c.uploader, up(c.sink, "-", "s3://bench/"+key)...)
-		cmd.Stdin = out
-		return cmd, func() { out.Close(); _ = cat.Wait() }, nil
-	}}
+	tools[tStdinSink] = tool{"uploader cp - (stdin)", "sink", upStdin(c.uploader)}
+	tools[tUpSinkBase] = tool{"uploader cp (baseline)", "sink", nil}
+	tools[tStdinSinkBase] = tool{"uploader cp - (stdin, baseline)", "sink", nil}
+	if c.baseline != "" {
+		tools[tUpSinkBase].cmd = upFile(c.baseline)
+		tools[tStdinSinkBase].cmd = upStdin(c.baseline)
+	}
 
 	var report bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &report)
@@ -351,6 +379,10 @@ s3 =
 	fmt.Fprintf(w, "\n## Results (%s, %s, %d cores, part size %s, concurrency %d, %d round(s), medians; sizes %s; kinds %s)\n\n%s\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), host, numCPU(), c.partSize, c.concurrency, c.rounds,
 		strings.Join(c.sizes, ", "), strings.Join(kindNames, ", "), lastLine(string(version)))
+	if c.baseline != "" {
+		baseVersion, _ := exec.Command(c.baseline, "version").Output()
+		fmt.Fprintf(w, "\nBaseline (the `(baseline)` rows, sink only): `%s`, %s\n", c.baseline, lastLine(string(baseVersion)))
+	}
 	fmt.Fprintf(w, "\nKinds of source file:\n\n")
 	for _, k := range c.kinds {
 		fmt.Fprintf(w, "- `%s`: %s\n", k.name, k.desc)
@@ -398,7 +430,7 @@ s3 =
 			refKind = k
 		}
 	}
-	var t7, t10 []targetResult
+	var t7, t10, tab []targetResult
 	var firstFile string
 	for _, sz := range c.sizes {
 		n, err := size.Parse(sz)
@@ -431,6 +463,9 @@ s3 =
 				t7 = append(t7, issue7Targets(sz, n, stats, hasResume, resume, c, partBytes)...)
 			}
 			t10 = append(t10, issue10Targets(sz, n, k, stats, startup, c, partBytes)...)
+			if c.baseline != "" {
+				tab = append(tab, abTargets(sz+" "+k.name+": ", n, stats)...)
+			}
 			// Free the page cache for the next kind (and the tmpfs objects).
 			if err := evict(file); err != nil {
 				log.Printf("evicting %s: %v", file, err)
@@ -448,11 +483,16 @@ s3 =
 	printTargets(w, t10)
 	fmt.Fprintf(w, "\n### Targets (issue 11: directory uploads)\n\n| target | measured | result |\n|---|---|---|\n")
 	printTargets(w, t11)
+	if len(tab) > 0 {
+		fmt.Fprintf(w, "\n### Targets (engine A/B: the uploader against the baseline binary, same rounds)\n\n"+
+			"Whole medians (not net of start-up), on the sink.\n\n| target | measured | result |\n|---|---|---|\n")
+		printTargets(w, tab)
+	}
 	if len(twan) > 0 {
 		fmt.Fprintf(w, "\n### Targets (issue 16: a WAN)\n\n| target | measured | result |\n|---|---|---|\n")
 		printTargets(w, twan)
 	}
-	all := append(append(append(append([]targetResult{}, t7...), t10...), t11...), twan...)
+	all := append(append(append(append(append([]targetResult{}, t7...), t10...), t11...), tab...), twan...)
 	counts := map[string]int{}
 	for _, t := range all {
 		counts[t.verdict]++
@@ -466,19 +506,27 @@ s3 =
 	return nil
 }
 
-// rounds runs every tool c.rounds times on file, in alternating order, and
-// cleans the target after every run. before runs before every run (to put
-// the file in its kind's state).
+// rounds runs every configured tool (cmd set) c.rounds times on file, in
+// alternating order, and cleans the target after every run. before runs
+// before every run (to put the file in its kind's state). results[i] are
+// tools[i]'s runs (none for a tool not configured).
 func (b *bench) rounds(label string, tools []tool, file string, want expect, before func()) [][]measurement {
 	results := make([][]measurement, len(tools))
+	var active []int
+	for i, t := range tools {
+		if t.cmd != nil {
+			active = append(active, i)
+		}
+	}
 	for round := 0; round < b.c.rounds; round++ {
-		for j := range tools {
+		for j := range active {
 			// Rotate the start each round and reverse every other round,
 			// so no tool always follows the same neighbour.
-			i := (j + round) % len(tools)
+			a := (j + round) % len(active)
 			if round%2 == 1 {
-				i = len(tools) - 1 - i
+				a = len(active) - 1 - a
 			}
+			i := active[a]
 			t := tools[i]
 			key := fmt.Sprintf("obj-%s-%d-%d", label, round, i)
 			if before != nil {

@@ -36,6 +36,9 @@ func printStartup(w io.Writer, tools []tool, startup []stat, results [][]measure
 	fmt.Fprintf(w, "### Start-up: each tool on a 0-byte file\n\n")
 	fmt.Fprintf(w, "| tool | target | wall s | CPU s | peak RSS MiB |\n|---|---|---|---|---|\n")
 	for i, t := range tools {
+		if t.cmd == nil {
+			continue
+		}
 		s := startup[i]
 		if s.ok == 0 {
 			fmt.Fprintf(w, "| %s | %s | failed: %s | | |\n", t.name, t.target, oneLine(s.err))
@@ -55,6 +58,9 @@ func printTable(w io.Writer, sz string, n int64, k kind, tools []tool, stats, st
 	fmt.Fprintf(w, "| tool | target | wall s | MiB/s | CPU s/GiB | net CPU s/GiB | peak RSS MiB | wall / uploader | CPU / uploader | RSS / uploader |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|---|---|\n")
 	for i, t := range tools {
+		if t.cmd == nil {
+			continue
+		}
 		s := stats[i]
 		if s.ok == 0 {
 			fmt.Fprintf(w, "| %s | %s | failed: %s | | | | | | | |\n", t.name, t.target, oneLine(s.err))
@@ -246,6 +252,45 @@ func issue10Targets(sz string, n int64, k kind, stats, startup []stat, c config,
 		out = append(out, targetResult{rssName, fmt.Sprintf("%.1f MiB", rss), verdict(rss < 40)})
 	} else {
 		out = append(out, targetResult{rssName, "a run failed", verdict(false)})
+	}
+	return out
+}
+
+// abLimit is how much more CPU than the baseline binary the uploader may
+// use in the engine A/B (a refactor must not move CPU).
+const abLimit = 1.03
+
+// abTargets compares the uploader with the -baseline binary on the sink,
+// run in the same rounds: the file and the stdin rows, medians of CPU
+// (user+sys, whole: both binaries start the same way), the wall ratio
+// for information. prefix names the size and kind.
+func abTargets(prefix string, n int64, stats []stat) []targetResult {
+	gib := float64(n) / (1 << 30)
+	var out []targetResult
+	for _, p := range []struct {
+		what     string
+		up, base int
+	}{
+		{"file", tUpSink, tUpSinkBase},
+		{"stdin", tStdinSink, tStdinSinkBase},
+	} {
+		name := fmt.Sprintf("%sengine A/B: %s CPU (sink) <= %.2f x baseline", prefix, p.what, abLimit)
+		a, b := stats[p.up], stats[p.base]
+		switch {
+		case a.ok == 0:
+			out = append(out, targetResult{name, "the uploader failed: " + oneLine(a.err), verdict(false)})
+			continue
+		case b.ok == 0:
+			out = append(out, targetResult{name, "the baseline failed: " + oneLine(b.err), verdict(false)})
+			continue
+		case b.cpu <= 0 || b.wall <= 0:
+			out = append(out, targetResult{name, "n/a: the baseline measured no CPU or wall", "n/a"})
+			continue
+		}
+		x := a.cpu.Seconds() / b.cpu.Seconds()
+		xw := a.wall.Seconds() / b.wall.Seconds()
+		out = append(out, targetResult{name, fmt.Sprintf("%.2f vs %.2f s/GiB: %.2f x (wall %.2f s vs %.2f s: %.2f x, info)",
+			a.cpu.Seconds()/gib, b.cpu.Seconds()/gib, x, a.wall.Seconds(), b.wall.Seconds(), xw), verdict(x <= abLimit)})
 	}
 	return out
 }
