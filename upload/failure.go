@@ -21,8 +21,11 @@ type failure struct {
 	// classify explains a call's error for ranking (the session's
 	// diagnosis context); set with the session.
 	classify func(err error, op string, part int32) *diagnose.Diagnosis
-	cancel   context.CancelCauseFunc
-	failed   atomic.Bool // set by the first record: nothing is retried after it
+	// cancel stops the parts in flight. drive sets it when it starts:
+	// before then no part is in flight, and a record (of a control call's
+	// retry) has only failed to set.
+	cancel context.CancelCauseFunc
+	failed atomic.Bool // set by the first record: nothing is retried after it
 
 	mu   sync.Mutex
 	err  error // as the call returned it
