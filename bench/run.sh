@@ -16,7 +16,11 @@
 # baseline; unset: no baseline rows), BENCH_KEEP=1
 # (keep the tmpfs folder with the server logs), BENCH_WAN (the WAN row's
 # latency each way and bandwidth per connection, default "25ms,5000" (KB/s);
-# off to skip), BENCH_WAN_SIZE (256MiB), BENCH_ONLY=wan (the WAN row alone).
+# off to skip), BENCH_WAN_SIZE (256MiB), BENCH_ONLY=wan (the WAN row alone),
+# BENCH_ONLY=ab (the engine A/B alone: the uploader's and BENCH_BASELINE's
+# file and stdin rows on the sink, the sink pinned to one cpu and the
+# client to another, every run listed; set BENCH_ROUNDS high, the spread
+# between runs is wider than 3 %).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +41,16 @@ esac
 uploader=${BENCH_UPLOADER:-$repo/bin/uploader}
 [ -x "$uploader" ] || { echo "bench: $uploader missing: run make build (make bench does)" >&2; exit 2; }
 baseargs=()
+abpin=()
+sinkpin=()
+if [ "${BENCH_ONLY:-}" = ab ]; then
+  [ -n "${BENCH_BASELINE:-}" ] || { echo "bench: BENCH_ONLY=ab needs BENCH_BASELINE (the binary to compare with)" >&2; exit 2; }
+  command -v taskset >/dev/null || { echo "bench: taskset (util-linux) is not on PATH" >&2; exit 2; }
+  [ "$(nproc)" -ge 2 ] || { echo "bench: one cpu: the sink and the client cannot be pinned apart" >&2; exit 2; }
+  sinkpin=(taskset -c "$(($(nproc) - 1))")
+  abpin=(-pin 0)
+  BENCH_WAN=off
+fi
 if [ -n "${BENCH_BASELINE:-}" ]; then
   [ -x "$BENCH_BASELINE" ] || { echo "bench: BENCH_BASELINE=$BENCH_BASELINE is not an executable" >&2; exit 2; }
   baseargs=(-baseline "$BENCH_BASELINE")
@@ -88,7 +102,7 @@ vport=$("$bin/runner" freeport)
   -a "$access" -s "$secret" posix --sidecar "$run/meta" "$run/root" \
   </dev/null >"$run/versitygw.log" 2>&1 &
 pids+=($!)
-"$bin/sink" -cert "$run/cert.pem" -key "$run/key.pem" -port-file "$run/sink.port" \
+"${sinkpin[@]}" "$bin/sink" -cert "$run/cert.pem" -key "$run/key.pem" -port-file "$run/sink.port" \
   </dev/null >"$run/sink.log" 2>&1 &
 pids+=($!)
 
@@ -128,7 +142,7 @@ fi
 "$bin/runner" run -uploader "$uploader" -bin "$bin" -cert "$run/cert.pem" \
   -vgw "https://127.0.0.1:$vport" -sink "https://127.0.0.1:$sport" -access "$access" -secret "$secret" \
   -data "$data" -work "$run" -sizes "$sizes" -kinds "$kinds" -rounds "$rounds" -dirset "$dirset" \
-  -part-size "$part" -concurrency "$conc" "${baseargs[@]}" "${wanargs[@]}" &
+  -part-size "$part" -concurrency "$conc" "${baseargs[@]}" "${abpin[@]}" "${wanargs[@]}" &
 runner=$!
 pids=("$runner" "${pids[@]}")
 wait "$runner"

@@ -111,7 +111,9 @@ type config struct {
 	// The WAN row (wan.go): versitygw through wanproxy at wan ("" = no
 	// row), on a file of wanSize; wanDesc says what the proxy does.
 	wan, wanSize, wanDesc string
-	only                  string // "wan": the WAN row alone
+	// only: "wan", the WAN row alone; "ab", the engine A/B alone (the
+	// uploader's and the baseline's sink rows, the client pinned to pin).
+	only string
 }
 
 // splitList reads "1G,8G", "1G 8G" or "1G, 8G".
@@ -195,8 +197,8 @@ func parseFlags(args []string) config {
 			c.wanDesc = get(&i)
 		case "-only":
 			c.only = get(&i)
-			if c.only != "wan" && c.only != "" {
-				log.Fatalf("-only: %q (wan)", c.only)
+			if c.only != "wan" && c.only != "ab" && c.only != "" {
+				log.Fatalf("-only: %q (wan, ab)", c.only)
 			}
 		default:
 			log.Fatalf("unknown flag %q", args[i])
@@ -367,6 +369,19 @@ s3 =
 		tools[tUpSinkBase].cmd = upFile(c.baseline)
 		tools[tStdinSinkBase].cmd = upStdin(c.baseline)
 	}
+	abOnly := c.only == "ab"
+	if abOnly {
+		if c.baseline == "" {
+			return fmt.Errorf("-only ab without -baseline")
+		}
+		for i := range tools {
+			if i != tUpSink && i != tStdinSink && i != tUpSinkBase && i != tStdinSinkBase {
+				tools[i].cmd = nil
+			}
+		}
+		pinCPU = c.pin
+		hasResume = false
+	}
 
 	var report bytes.Buffer
 	w := io.MultiWriter(os.Stdout, &report)
@@ -458,6 +473,14 @@ s3 =
 			for i := range tools {
 				stats[i] = median(results[i])
 			}
+			if abOnly {
+				printABRuns(w, sz, k, tools, results)
+				tab = append(tab, abTargets(sz+" "+k.name+": ", n, stats)...)
+				if err := evict(file); err != nil {
+					log.Printf("evicting %s: %v", file, err)
+				}
+				continue
+			}
 			printTable(w, sz, n, k, tools, stats, startup, results, hasResume, resume)
 			if k == refKind {
 				t7 = append(t7, issue7Targets(sz, n, stats, hasResume, resume, c, partBytes)...)
@@ -471,6 +494,15 @@ s3 =
 				log.Printf("evicting %s: %v", file, err)
 			}
 		}
+	}
+	if abOnly {
+		fmt.Fprintf(w, "\n### Targets (engine A/B: the uploader against the baseline binary, same rounds; client on cpu %s, sink on another)\n\n"+
+			"Whole medians (not net of start-up), on the sink.\n\n| target | measured | result |\n|---|---|---|\n", c.pin)
+		printTargets(w, tab)
+		if path := os.Getenv("BENCH_REPORT"); path != "" {
+			return os.WriteFile(path, report.Bytes(), 0o644)
+		}
+		return nil
 	}
 	t7 = append(t7, measurePreflight(c, env, b.sink, firstFile))
 	t11 := b.dirSet(w, help, up, simple)

@@ -304,3 +304,25 @@ func shortName(i int) string {
 	}
 	return strconv.Itoa(i)
 }
+
+// printABRuns lists every run of the A/B rows (BENCH_ONLY=ab): CPU and
+// wall per round, so the spread behind the medians is on the page.
+func printABRuns(w io.Writer, sz string, k kind, tools []tool, results [][]measurement) {
+	fmt.Fprintf(w, "### %s, %s: %s\n\n| tool | CPU s per round | wall s per round |\n|---|---|---|\n", sz, k.name, k.desc)
+	for i, t := range tools {
+		if t.cmd == nil {
+			continue
+		}
+		var cpu, wall []string
+		for _, m := range results[i] {
+			if m.err != nil {
+				cpu, wall = append(cpu, "failed"), append(wall, "failed")
+				continue
+			}
+			cpu = append(cpu, fmt.Sprintf("%.2f", m.cpu.Seconds()))
+			wall = append(wall, fmt.Sprintf("%.2f", m.wall.Seconds()))
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", t.name, strings.Join(cpu, " "), strings.Join(wall, " "))
+	}
+	fmt.Fprintln(w)
+}
