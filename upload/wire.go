@@ -149,7 +149,9 @@ func (c expectContinueClient) Do(req *http.Request) (*http.Response, error) {
 // hashing and signing.
 func bandwidth(rate *ratelimit.Limiter) func(*s3.Options) {
 	return func(o *s3.Options) {
-		o.HTTPClient = bandwidthClient{next: o.HTTPClient, rate: rate}
+		if rate != nil { // unlimited: no wrapper, nothing done per read
+			o.HTTPClient = bandwidthClient{next: o.HTTPClient, rate: rate}
+		}
 	}
 }
 
