@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/uploader-dev/uploader/internal/awshost"
+	"github.com/uploader-dev/uploader/internal/netline"
 )
 
 // Summary is one line for logs and the first line of Text, e.g.
@@ -138,24 +139,7 @@ func netSummary(d *Diagnosis) string {
 	default:
 		cause = "no answer"
 	}
-	return networkLine(d.Endpoint, d.Service, tls, d.Code == EndpointStalled, cause)
-}
-
-// networkLine says in one line why a request got no answer: "cannot reach
-// http://127.0.0.1:1 (S3): connection refused", or "cannot trust the TLS
-// certificate of ...". internal/diagnose says it the same way.
-func networkLine(endpoint, service string, tls, stalled bool, cause string) string {
-	where := orUnknown(endpoint, "the endpoint")
-	if service != "" {
-		where += " (" + service + ")"
-	}
-	if tls {
-		return "cannot trust the TLS certificate of " + where + ": " + cause
-	}
-	if stalled {
-		return "the connection to " + where + " " + cause
-	}
-	return "cannot reach " + where + ": " + cause
+	return netline.Line(d.Endpoint, d.Service, tls, d.Code == EndpointStalled, cause)
 }
 
 func orUnknown(s, placeholder string) string {

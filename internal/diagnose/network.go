@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/uploader-dev/uploader/internal/netline"
 )
 
 // netFailure is a request that never got an answer because the endpoint
@@ -178,20 +180,10 @@ func attempts(err error) (int, time.Duration) {
 	return 0, 0
 }
 
-// line is the one-line cause (diagnosis says it the same way): "cannot reach
-// http://127.0.0.1:1 (S3): connection refused".
+// line is the one-line cause: "cannot reach http://127.0.0.1:1 (S3):
+// connection refused" (netline, which the diagnosis package shares).
 func (nf netFailure) line(service string) string {
-	where := orUnknown(nf.endpoint, "the endpoint")
-	if service != "" {
-		where += " (" + service + ")"
-	}
-	if nf.tls {
-		return "cannot trust the TLS certificate of " + where + ": " + nf.cause
-	}
-	if nf.stalled {
-		return "the connection to " + where + " " + nf.cause
-	}
-	return "cannot reach " + where + ": " + nf.cause
+	return netline.Line(nf.endpoint, service, nf.tls, nf.stalled, nf.cause)
 }
 
 func explainUnreachable(d *Diagnosis, f facts, nf netFailure) bool {
