@@ -163,9 +163,9 @@ func (s *session) sendParts(ctx context.Context, first *part) error {
 // Uploader). The first failure, recorded in f, cancels the parts in flight
 // and starts no other; stop closed starts no other but lets those in
 // flight finish. It returns once every part it started has ended, with
-// why it stopped early: ErrStopped, or the context's error while it waited
-// for a token (nil when the feed ran out or a part failed). It never sees
-// S3's types, nor the upload behind write.
+// why it stopped early: ErrStopped, or ctx's error while it waited for a
+// token; nil when the feed ran out or a part failed (f holds the failure).
+// It never sees S3's types, nor the upload behind write.
 func drive(ctx context.Context, limit *adaptiveLimit, stop <-chan struct{}, feed partFeed, f *failure,
 	write func(context.Context, *part) (op string, err error)) (stopped error) {
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -175,6 +175,9 @@ func drive(ctx context.Context, limit *adaptiveLimit, stop <-chan struct{}, feed
 	defer wg.Wait()
 	for ctx.Err() == nil {
 		if err := limit.acquire(ctx, stop); err != nil {
+			if f.failed.Load() {
+				return nil // a part's failure cancelled the wait: f has it
+			}
 			return err
 		}
 		if ctx.Err() != nil {
