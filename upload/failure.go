@@ -84,12 +84,12 @@ func (f *failure) first() (op string, part int32, err error) {
 }
 
 // guardRetries returns a per-request option that decides every retry of
-// call op on part with the upload whose first failure is f in mind: once the upload is stopping,
-// nothing is retried (a part cancelled by the stop may see a reset
-// connection, which the SDK would otherwise send again); and an attempt
-// that failed permanently (a 403 whose body a reset cut off is still a
-// denial) is not retried and stops the upload at once, before the other
-// parts' next attempts.
+// call op on part with the upload whose first failure is f in mind: once
+// the upload is stopping, nothing is retried (a part cancelled by the stop
+// may see a reset connection, which the SDK would otherwise send again);
+// and an attempt that failed permanently (a 403 whose body a reset cut off
+// is still a denial) is not retried and stops the upload at once, before
+// the other parts' next attempts.
 func guardRetries(f *failure, op string, part int32) func(*s3.Options) {
 	return func(o *s3.Options) {
 		if r, ok := o.Retryer.(aws.RetryerV2); ok {

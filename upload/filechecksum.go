@@ -3,7 +3,6 @@ package upload
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
@@ -49,7 +48,7 @@ func FileChecksum(ctx context.Context, path string, alg ChecksumAlgorithm, plan 
 	var parts []checksum.Part
 	for off := int64(0); off < n || len(parts) == 0; off += partSize {
 		size := min(partSize, n-off)
-		sum, err := sumAt(ctx, alg, f, off, size, buf)
+		sum, err := checksum.SumAt(alg, checksum.WithContext(ctx, f), off, size, buf)
 		if err != nil {
 			return "", fmt.Errorf("checksum of %s: %w", path, err)
 		}
@@ -62,30 +61,4 @@ func FileChecksum(ctx context.Context, path string, alg ChecksumAlgorithm, plan 
 		return checksum.Composite(alg, parts), nil
 	}
 	return checksum.Encode(parts[0].Sum), nil
-}
-
-// sumAt is the checksum of the n bytes of f at off, read through buf,
-// checking ctx between reads.
-func sumAt(ctx context.Context, alg ChecksumAlgorithm, f *os.File, off, n int64, buf []byte) ([]byte, error) {
-	h := alg.New()
-	r := io.NewSectionReader(f, off, n)
-	var got int64
-	for got < n {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		m, err := io.ReadFull(r, buf)
-		h.Write(buf[:m])
-		got += int64(m)
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if got < n {
-		return nil, fmt.Errorf("%w: %d bytes missing at offset %d", checksum.ErrShortRead, n-got, off+got)
-	}
-	return h.Sum(nil), nil
 }

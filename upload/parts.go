@@ -145,21 +145,20 @@ func (p *part) body() io.Reader {
 	return io.NewSectionReader(p.ra, p.off, p.size)
 }
 
-// checksum is the part's checksum (base64), "" when none is sent. A file's
-// part is read through a small reused buffer: a copy out of the page cache
-// plus the hash, whatever state the page cache is in.
-func (p *part) checksum(alg checksum.Algorithm, readBufs *sync.Pool) (string, error) {
+// checksum is the part's checksum (base64) with r's algorithm, "" when
+// none is sent. A stream's part is hashed in memory; a file's is read
+// through a small reused buffer: a copy out of the page cache plus the
+// hash, whatever state the page cache is in.
+func (p *part) checksum(r Requests, readBufs *sync.Pool) (string, error) {
 	switch {
-	case alg == "":
+	case r.alg == "":
 		return "", nil
 	case p.buf != nil:
-		h := alg.New()
-		h.Write(p.buf[:p.size])
-		return checksum.Encode(h.Sum(nil)), nil
+		return r.Checksum(p.buf[:p.size]), nil
 	}
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
-	sum, err := checksum.SumAt(alg, p.ra, p.off, p.size, *bp)
+	sum, err := checksum.SumAt(r.alg, p.ra, p.off, p.size, *bp)
 	if err != nil {
 		return "", err
 	}

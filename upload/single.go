@@ -22,7 +22,7 @@ func (s *session) single(ctx context.Context, p *part) (Result, error) {
 	}
 	defer s.u.limit.release()
 	s.listener.Started(StartInfo{Bucket: s.in.Bucket, Key: s.in.Key, Size: size, Plan: plan, Concurrency: 1})
-	sum, err := p.checksum(s.req.alg, &s.u.readBufs)
+	sum, err := p.checksum(s.req, &s.u.readBufs)
 	if err != nil {
 		return res, &Error{Op: "PutObject", Err: s.readFailed(p, err)}
 	}

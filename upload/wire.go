@@ -27,8 +27,9 @@ import (
 //   - the stall watcher (stallWatch, internal/netpolicy), outermost, so the
 //     bandwidth limit's waits inside it are held, not taken for silence.
 //
-// Every call, data or not, then takes the retry policy (retryPolicy) and, around it, guardRetries (failure.go): once the upload
-// is stopping nothing is retried.
+// Every call, data or not, then takes the retry policy (retryPolicy) and,
+// around it, guardRetries (failure.go): once the upload is stopping
+// nothing is retried.
 //
 // A body read is counted before it waits for the bandwidth limit, as the
 // transport reads progress through the limit.

@@ -1,6 +1,7 @@
 package checksum
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -37,4 +38,22 @@ func SumAt(a Algorithm, r io.ReaderAt, off, n int64, buf []byte) ([]byte, error)
 		}
 	}
 	return h.Sum(nil), nil
+}
+
+// WithContext returns r whose reads fail with ctx's error once ctx is
+// done, so that a long SumAt (a whole file) stops between two reads.
+func WithContext(ctx context.Context, r io.ReaderAt) io.ReaderAt {
+	return ctxReaderAt{ctx: ctx, r: r}
+}
+
+type ctxReaderAt struct {
+	ctx context.Context
+	r   io.ReaderAt
+}
+
+func (c ctxReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.ReadAt(p, off)
 }

@@ -2,6 +2,7 @@ package checksum
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 )
@@ -42,3 +43,35 @@ func TestSumAt(t *testing.T) {
 		})
 	}
 }
+
+// WithContext reads as r while ctx lives, and stops a SumAt between two
+// reads once it is done.
+func TestSumAtWithContext(t *testing.T) {
+	data := bytes.Repeat([]byte("uploader"), 1<<16) // 512 KiB
+	want, err := SumAt(CRC64NVME, bytes.NewReader(data), 0, int64(len(data)), make([]byte, 4096))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := SumAt(CRC64NVME, WithContext(context.Background(), bytes.NewReader(data)), 0, int64(len(data)), make([]byte, 4096))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("live context: %x, %v; want %x", got, err, want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	reads := 0
+	r := readerAtFunc(func(p []byte, off int64) (int, error) {
+		if reads++; reads == 3 {
+			cancel()
+		}
+		return bytes.NewReader(data).ReadAt(p, off)
+	})
+	if _, err := SumAt(CRC64NVME, WithContext(ctx, r), 0, int64(len(data)), make([]byte, 4096)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled after 3 reads: %v, want context.Canceled", err)
+	}
+	if reads != 3 {
+		t.Fatalf("%d reads, want 3: the read after the cancel must not happen", reads)
+	}
+}
+
+type readerAtFunc func(p []byte, off int64) (int, error)
+
+func (f readerAtFunc) ReadAt(p []byte, off int64) (int, error) { return f(p, off) }
