@@ -31,6 +31,9 @@ func TestPreflightWording(t *testing.T) {
 			t.Fatalf("want exit 3: %s", r)
 		}
 		source := rowOf(r.Stdout, "source")
+		if source == "" {
+			t.Fatalf("no source row in the report:\n%s", r.Stdout)
+		}
 		for _, bad := range []string{"size unknown", "parts read in place"} {
 			if strings.Contains(source, bad) {
 				t.Errorf("%q in the source row: %s", bad, source)
