@@ -51,19 +51,16 @@ const maxKeyLen = 1024
 
 // canaryKey is a temporary key beside the target, so bucket-policy and
 // IAM conditions on the prefix apply to it as they will to the upload.
-// A target near S3's key limit gives up the end of its last path segment
-// (never the prefix, whole runes only), so the canary key stays within it.
+// A target near S3's key limit is cut at the limit, on a rune boundary,
+// so the canary key stays within it: only the end of the key goes (the
+// end of its last path segment, unless the prefix alone is that long).
 func canaryKey(key string) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	suffix := ".uploader-preflight-" + hex.EncodeToString(b[:])
 	if room := maxKeyLen - len(suffix); len(key) > room {
-		floor := strings.LastIndexByte(key, '/') + 1
-		if floor > room {
-			floor = 0 // a prefix longer than the room: no way to keep it whole
-		}
 		cut := room
-		for cut > floor && !utf8.RuneStart(key[cut]) {
+		for cut > 0 && !utf8.RuneStart(key[cut]) {
 			cut--
 		}
 		key = key[:cut]

@@ -36,13 +36,11 @@ type Listed struct {
 // at a time, and answers Find for keys asked in ascending order: the
 // merge of the walk with the listing. It never holds more than a page.
 type listing struct {
-	c      ListAPI
-	in     s3.ListObjectsV2Input
-	page   []types.Object
-	i      int
-	done   bool
-	Pages  int // requests made
-	bucket string
+	c    ListAPI
+	in   s3.ListObjectsV2Input
+	page []types.Object
+	i    int
+	done bool
 }
 
 // newListing lists bucket under prefix ("" or ending in '/').
@@ -55,7 +53,7 @@ type listing struct {
 // merge passes over them; the listing is never read past the last key
 // asked for plus one page.
 func newListing(c ListAPI, bucket, prefix string) *listing {
-	l := &listing{c: c, bucket: bucket}
+	l := &listing{c: c}
 	l.in = s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1000)}
 	if p, ok := strings.CutSuffix(prefix, "/"); ok {
 		l.in.Prefix = aws.String(p)
@@ -93,7 +91,6 @@ func (l *listing) Find(ctx context.Context, key string) (*Listed, error) {
 
 func (l *listing) next(ctx context.Context) error {
 	out, err := l.c.ListObjectsV2(ctx, &l.in)
-	l.Pages++
 	if err != nil {
 		return err
 	}

@@ -131,10 +131,7 @@ func TestHeadStored(t *testing.T) {
 			if obj != nil && (obj.Size != 10 || !obj.LastModified.Equal(when) || obj.Checksum != "AAAAAAAAAAA=" || obj.ChecksumType != types.ChecksumTypeFullObject) {
 				t.Fatalf("object %+v", obj)
 			}
-			code := 0
-			if err != nil {
-				code = map[upload.Class]int{upload.Permanent: ExitDiagnosed, upload.Transient: ExitTransient, upload.Other: ExitFailed}[upload.Classify(err)]
-			}
+			code := ExitCode(Summary{Err: err}, 0)
 			if code != tt.wantCode {
 				t.Fatalf("error %v: exit %d, want %d", err, code, tt.wantCode)
 			}
