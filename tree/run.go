@@ -333,7 +333,7 @@ func (r *runner) compare(fr FileResult, f *os.File, fi fs.FileInfo) (bool, strin
 		return false, "", nil
 	}
 	sum := func() (string, error) {
-		b, err := checksum.SumAt(r.o.Checksum, f, 0, fi.Size(), make([]byte, checksum.ReadBufferSize))
+		b, err := checksum.SumAt(r.o.Checksum, checksum.WithContext(r.ctx, f), 0, fi.Size(), make([]byte, checksum.ReadBufferSize))
 		if err != nil {
 			return "", fmt.Errorf("reading %s for its checksum: %w", fr.Entry.Path, err)
 		}
