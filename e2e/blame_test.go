@@ -84,8 +84,22 @@ func TestNoBlameWithoutProof(t *testing.T) {
 			says(1, r.Stderr)
 			first, _ := res["upload_id"].(string)
 
-			if again := j.fail(t, 2); again != first {
+			again, r2 := j.failRun(t, 2)
+			if again != first {
 				t.Fatalf("the rerun used upload %s, not the kept %s", again, first)
+			}
+			// The rerun says the same thing: the words every failed run
+			// must say, the same one-line diagnosis on stderr, and the
+			// same diagnosis (code, operation, part, remedy) in its result.
+			says(2, r2.Stderr)
+			if l1, l2 := diagnosisLine(r.Stderr), diagnosisLine(r2.Stderr); l1 == "" || l2 != l1 {
+				t.Errorf("run 2 says %q, run 1 said %q", l2, l1)
+			}
+			d1, d2 := diagnosisOf(t, res), diagnosisOf(t, resultLine(t, r2))
+			for _, f := range []string{"code", "operation", "part", "parts", "principal", "key", "upload_id", "remedy"} {
+				if fmt.Sprint(d2[f]) != fmt.Sprint(d1[f]) {
+					t.Errorf("run 2: diagnosis %s %v, run 1 said %v", f, d2[f], d1[f])
+				}
 			}
 			if err := stack.SetUserPolicy(ctx, user, teststack.Policy(all...)); err != nil {
 				t.Fatal(err)
@@ -94,4 +108,16 @@ func TestNoBlameWithoutProof(t *testing.T) {
 			j.succeed(t, first, key, sum)
 		})
 	}
+}
+
+// diagnosisLine is the one line a failed run says first on stderr, the one
+// beginning "uploader: " (the operation, the cause and the code); "" when
+// there is none.
+func diagnosisLine(stderr string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "uploader: ") {
+			return l
+		}
+	}
+	return ""
 }

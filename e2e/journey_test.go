@@ -28,6 +28,14 @@ type journey struct {
 // returns the kept upload's id.
 func (j journey) fail(t *testing.T, run int) string {
 	t.Helper()
+	id, _ := j.failRun(t, run)
+	return id
+}
+
+// failRun is fail that also returns the run itself, so that a caller can
+// check that the run says the same words as the one before.
+func (j journey) failRun(t *testing.T, run int) (string, cliResult) {
+	t.Helper()
 	stack.ResetCounts()
 	r := runCLI(t, j.user, j.args...)
 	want := j.exit
@@ -52,7 +60,7 @@ func (j journey) fail(t *testing.T, run int) string {
 	if id == "" {
 		t.Fatalf("run %d: no upload id in the result: %v", run, res)
 	}
-	return id
+	return id, r
 }
 
 // succeed runs the command after the fix and checks it resumed uploadID
