@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/journal"
@@ -263,15 +264,40 @@ func journalFiles(t *testing.T, dir string) []string {
 func TestRecursiveListDenied(t *testing.T) {
 	tr := newTree(t, map[string]int64{"a.bin": 100})
 	prefix := setPrefix(t)
-	u, err := stack.NewUser(context.Background(), fmt.Sprintf("nolist%d", time.Now().UnixNano()), teststack.Policy("kms:*", "sts:GetCallerIdentity",
+	actions := []string{"kms:*", "sts:GetCallerIdentity",
 		"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
-		"s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration"))
+		"s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration"}
+	u, err := stack.NewUser(context.Background(), fmt.Sprintf("nolist%d", time.Now().UnixNano()), teststack.Policy(actions...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, u, setCp(tr.dir, prefix, "--skip-existing", "--json")...)
+	args := setCp(tr.dir, prefix, "--skip-existing", "--json")
+	r := runCLI(t, u, args...)
 	if r.Code != 3 || !strings.Contains(r.Stderr, "s3:ListBucket") || !strings.Contains(r.Stdout, `"list_denied"`) {
 		t.Fatalf("preflight: exit %d, want 3 with list_denied: %s", r.Code, r)
+	}
+	// The same command again, as every user runs it: the same exit, the
+	// same diagnosis (code and message), the same failed row.
+	again := runCLI(t, u, args...)
+	if again.Code != 3 {
+		t.Fatalf("rerun: exit %d, want 3: %s", again.Code, again)
+	}
+	diagnosis := func(r cliResult) (code, message string) {
+		d := validateSetEvents(t, r).one(t, "summary").object("diagnosis")
+		code, _ = d["code"].(string)
+		message, _ = d["message"].(string)
+		return code, message
+	}
+	code1, msg1 := diagnosis(r)
+	code2, msg2 := diagnosis(again)
+	if code1 != "list_denied" || code2 != code1 || msg2 != msg1 {
+		t.Errorf("diagnosis: first run %s %q, rerun %s %q; want list_denied twice, the same message", code1, msg1, code2, msg2)
+	}
+	if row1, row2 := lineWith(r.Stderr, "[list_denied]"), lineWith(again.Stderr, "[list_denied]"); row1 == "" || row2 != row1 {
+		t.Errorf("the list_denied row: first run %q, rerun %q", row1, row2)
+	}
+	if objectExists(t, prefix+"a.bin") {
+		t.Fatal("a.bin was sent by the rerun")
 	}
 	// Without the preflight, the set's own listing is denied: the same
 	// diagnosis, and no file starts without its decision.
@@ -286,6 +312,19 @@ func TestRecursiveListDenied(t *testing.T) {
 	if r := runCLI(t, u, setCp(tr.dir, prefix, "--json")...); r.Code != 0 {
 		t.Fatalf("without --skip-existing: exit %d: %s", r.Code, r)
 	}
+	// The fix the diagnosis names: s3:ListBucket granted, the first
+	// command, unchanged, completes and stores the file. The object of the
+	// run above is deleted first, so that this one must send it.
+	if _, err := adminS3(t).DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(stack.Bucket), Key: aws.String(prefix + "a.bin")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := stack.SetUserPolicy(context.Background(), u, teststack.Policy(append(actions, "s3:ListBucket")...)); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, u, args...); r.Code != 0 {
+		t.Fatalf("with s3:ListBucket granted: exit %d: %s", r.Code, r)
+	}
+	tr.checkStored(t, prefix, "a.bin")
 }
 
 // A file with a kept upload is resumed by a rerun with --skip-existing,
