@@ -102,6 +102,12 @@ func TestCpBadInput(t *testing.T) {
 		{"download", []string{"cp", target("x"), dir + "/x"}, "downloads and S3-to-S3 copies are not supported"},
 		{"S3 to S3", []string{"cp", target("x"), target("y")}, "downloads and S3-to-S3 copies are not supported"},
 		{"unknown storage class", []string{"cp", src, target("x"), "--storage-class", "BOGUS"}, `--storage-class "BOGUS" is not an S3 storage class`},
+		// 0 is how a user turns the watch or the window off; a negative
+		// value is refused, not read as "off".
+		{"negative stall timeout", []string{"cp", src, target("x"), "--stall-timeout", "-1s"}, "--stall-timeout cannot be negative"},
+		{"negative retry window", []string{"cp", src, target("x"), "--retry-window", "-1s"}, "--retry-window cannot be negative"},
+		{"stall timeout unreadable", []string{"cp", src, target("x"), "--stall-timeout", "soon"}, `for "--stall-timeout" flag: "soon" is not a duration`},
+		{"retry window unreadable", []string{"cp", src, target("x"), "--retry-window", "soon"}, `for "--retry-window" flag: "soon" is not a duration`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
