@@ -112,13 +112,12 @@ func (d *Diagnosis) Text() string {
 }
 
 func invalidSummary(d *Diagnosis) string {
-	switch d.ErrorCode {
-	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
-		if d.Endpoint != "" && !awshost.Is(d.Endpoint) {
-			return "request signature rejected by " + d.Endpoint + " (not AWS): a wrong secret key, or a server or proxy that canonicalizes the request differently"
-		}
+	switch {
+	case awshost.ForeignSignature(d.Endpoint, d.ErrorCode):
+		return "request signature rejected by " + d.Endpoint + " (not AWS): a wrong secret key, or a server or proxy that canonicalizes the request differently"
+	case awshost.SignatureRefused(d.ErrorCode):
 		return "AWS credentials rejected: the secret access key does not match the access key id"
-	case "InvalidToken":
+	case d.ErrorCode == "InvalidToken":
 		return "AWS credentials rejected: the session token is not valid"
 	}
 	return "AWS credentials rejected: the access key id is not known to this endpoint"

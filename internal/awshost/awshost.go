@@ -24,3 +24,21 @@ func Is(endpoint string) bool {
 	}
 	return false
 }
+
+// SignatureRefused reports an error code that says the request's
+// signature did not verify.
+func SignatureRefused(errorCode string) bool {
+	switch errorCode {
+	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
+		return true
+	}
+	return false
+}
+
+// ForeignSignature reports a refused signature from an endpoint that is
+// not AWS's: there a wrong secret is one cause among others (a server or
+// proxy that canonicalizes the request differently), which the diagnosis
+// says.
+func ForeignSignature(endpoint, errorCode string) bool {
+	return SignatureRefused(errorCode) && endpoint != "" && !Is(endpoint)
+}

@@ -314,16 +314,14 @@ func explainCredentials(d *Diagnosis, err error, expired bool) bool {
 func explainInvalidCredentials(d *Diagnosis, f facts, u *url.URL) bool {
 	d.Code = CredentialsInvalid
 	d.What = joinSentences(fmt.Sprintf("%s was rejected: the endpoint does not accept these credentials (%s).", where(d), statusText(f)), awsSays(f))
-	switch f.code {
-	case "SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException":
-		if d.Endpoint != "" && !awshost.Is(d.Endpoint) {
-			explainForeignSignature(d, f, u)
-			return true
-		}
+	switch {
+	case awshost.ForeignSignature(d.Endpoint, f.code):
+		explainForeignSignature(d, f, u)
+	case awshost.SignatureRefused(f.code):
 		d.Why = "The request's signature did not verify: the secret access key does not belong to the access key id (a mistyped or rotated secret), or something between this machine and AWS (a proxy) changed the request."
 		d.Remedy = "Set the secret access key that belongs to the access key id (AWS_SECRET_ACCESS_KEY, or the profile's aws_secret_access_key); check with `aws sts get-caller-identity` under the same profile and environment."
 		d.Rerun = true
-	case "MissingAuthenticationToken", "MissingAuthenticationTokenException":
+	case f.code == "MissingAuthenticationToken" || f.code == "MissingAuthenticationTokenException":
 		d.Code = CredentialsMissing
 		d.Why = "The request was sent unsigned (anonymous credentials), which this service does not accept."
 		d.Remedy = "Configure credentials: set AWS_PROFILE to a configured profile, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; check with `aws sts get-caller-identity`."
