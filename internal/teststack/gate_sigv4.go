@@ -147,40 +147,21 @@ func hexSHA256(s string) string {
 }
 
 // awsURIEncode is SigV4's UriEncode: every byte but A-Z a-z 0-9 - _ . ~
-// (and "/" unless encodeSlash) as %XY, upper case.
+// (and "/" unless encodeSlash) as %XY, upper case: Python's quote with
+// "/" or nothing safe.
 func awsURIEncode(s string, encodeSlash bool) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if isUnreserved(c) || c == '/' && !encodeSlash {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
+	if encodeSlash {
+		return pyQuote(s, "")
 	}
-	return b.String()
+	return pyQuote(s, "/")
 }
 
-func isUnreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
-}
+// queryPair is a name and a value of a query string.
+type queryPair struct{ k, v string }
 
-// awsCanonicalQuery decodes each name and value, URI-encodes it again and
-// sorts by name, then value: what S3 compares whatever escaping the client
-// chose.
-func awsCanonicalQuery(raw string) string {
-	type kv struct{ k, v string }
-	var pairs []kv
-	for _, p := range strings.Split(raw, "&") {
-		if p == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(p, "=")
-		if k == "X-Amz-Signature" {
-			continue
-		}
-		pairs = append(pairs, kv{awsURIEncode(unescapeOr(k), true), awsURIEncode(unescapeOr(v), true)})
-	}
+// sortedQuery joins pairs as name=value with "&", sorted by name, then
+// value: both canonical forms (S3's and moto's) order their pairs so.
+func sortedQuery(pairs []queryPair) string {
 	sort.Slice(pairs, func(i, j int) bool {
 		if pairs[i].k != pairs[j].k {
 			return pairs[i].k < pairs[j].k
@@ -192,6 +173,28 @@ func awsCanonicalQuery(raw string) string {
 		out[i] = p.k + "=" + p.v
 	}
 	return strings.Join(out, "&")
+}
+
+func isUnreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+}
+
+// awsCanonicalQuery decodes each name and value, URI-encodes it again and
+// sorts by name, then value: what S3 compares whatever escaping the client
+// chose.
+func awsCanonicalQuery(raw string) string {
+	var pairs []queryPair
+	for _, p := range strings.Split(raw, "&") {
+		if p == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(p, "=")
+		if k == "X-Amz-Signature" {
+			continue
+		}
+		pairs = append(pairs, queryPair{awsURIEncode(unescapeOr(k), true), awsURIEncode(unescapeOr(v), true)})
+	}
+	return sortedQuery(pairs)
 }
 
 func unescapeOr(s string) string {
@@ -305,23 +308,12 @@ func motoQuery(raw string) string {
 		return ""
 	}
 	q := iriUnquote(pyQuote(raw, "!$&'()*+,/:;=?@%"), iriQueryQuoted)
-	type kv struct{ k, v string }
-	var pairs []kv
+	var pairs []queryPair
 	for _, p := range strings.Split(q, "&") {
 		k, v, _ := strings.Cut(p, "=")
-		pairs = append(pairs, kv{k, v})
+		pairs = append(pairs, queryPair{k, v})
 	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].k != pairs[j].k {
-			return pairs[i].k < pairs[j].k
-		}
-		return pairs[i].v < pairs[j].v
-	})
-	out := make([]string, len(pairs))
-	for i, p := range pairs {
-		out[i] = p.k + "=" + p.v
-	}
-	return strings.Join(out, "&")
+	return sortedQuery(pairs)
 }
 
 // pyQuote is Python's urllib.parse.quote(s, safe): bytes other than
