@@ -276,7 +276,7 @@ func TestResumeConcurrentRunLocked(t *testing.T) {
 		preflight bool
 		delay     time.Duration // the first run's parts, held in the gate
 	}{
-		{"no-preflight", false, 300 * time.Millisecond},
+		{"no-preflight", false, time.Second},
 		{"default", true, 2 * time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,12 +331,35 @@ func TestResumeConcurrentRunLocked(t *testing.T) {
 					t.Errorf("second run took %s to be refused", took)
 				}
 			}
+			// The same command again while the first still runs, as a user
+			// retries it: the same refusal, word for word.
+			third := runCLI(t, stack.Full, args...)
+			if third.Code != second.Code || lastLine(third.Stderr) != lastLine(second.Stderr) {
+				t.Errorf("third run: exit %d, last line %q; want the second's, exit %d, %q", third.Code, lastLine(third.Stderr), second.Code, lastLine(second.Stderr))
+			}
+			if c := stack.Counts(); c.Requests(stack.Full.Name, "CreateMultipartUpload") != 1 {
+				t.Errorf("%d uploads created after the third run, want only the first run's", c.Requests(stack.Full.Name, "CreateMultipartUpload"))
+			}
+			if tt.preflight {
+				if after := others(); after != before {
+					t.Errorf("the second and third runs made %d requests besides the first's parts, want none", after-before)
+				}
+			}
 			stack.SetFaults(teststack.Faults{})
 			if r := first.wait(t); r.Code != 0 {
 				t.Fatalf("first run: exit %d, want 0: %s", r.Code, r)
 			}
 			if got, _ := objectSHA256(t, key); got != sum {
 				t.Errorf("object SHA-256 %s, source %s", got, sum)
+			}
+			noUploadFor(t, key)
+			// The lock is gone with the first run: the same command now
+			// completes, and leaves no upload behind.
+			if r := runCLI(t, stack.Full, args...); r.Code != 0 {
+				t.Fatalf("run after the first finished: exit %d, want 0: %s", r.Code, r)
+			}
+			if got, _ := objectSHA256(t, key); got != sum {
+				t.Errorf("object SHA-256 after the last run %s, source %s", got, sum)
 			}
 			noUploadFor(t, key)
 		})
