@@ -15,7 +15,7 @@ import (
 // created, the link's target unchanged (before, the run truncated it and
 // wrote its pid there).
 func TestPlantedLockSymlinkRefused(t *testing.T) {
-	src, _ := makeFile(t, 12*size.MiB)
+	src, sum := makeFile(t, 12*size.MiB)
 	key := uniqueKey(t, "obj")
 	cleanupKey(t, key)
 	dir := t.TempDir()
@@ -29,7 +29,8 @@ func TestPlantedLockSymlinkRefused(t *testing.T) {
 	if err := os.Symlink(victim, lockPath); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, stack.Full, kmsCp(src, key, "--part-size", "5MiB", "--state-dir", dir)...)
+	args := kmsCp(src, key, "--part-size", "5MiB", "--state-dir", dir)
+	r := runCLI(t, stack.Full, args...)
 	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
 	last := lines[len(lines)-1]
 	if r.Code != 1 || !strings.Contains(last, "refusing "+lockPath) || !strings.Contains(last, "symbolic link (to "+victim+")") || !strings.Contains(last, "rm ") {
@@ -45,4 +46,30 @@ func TestPlantedLockSymlinkRefused(t *testing.T) {
 	if ids := uploadsFor(t, key); len(ids) != 0 {
 		t.Fatalf("uploads created: %v", ids)
 	}
+	// The same command again, as every user runs it: the same refusal,
+	// the target still untouched, still no upload.
+	again := runCLI(t, stack.Full, args...)
+	if again.Code != 1 || lastLine(again.Stderr) != last {
+		t.Fatalf("rerun: exit %d, last line %q; want exit 1, %q: %s", again.Code, lastLine(again.Stderr), last, again)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != content {
+		t.Fatalf("after the rerun the link's target holds %q", b)
+	}
+	if ids := uploadsFor(t, key); len(ids) != 0 {
+		t.Fatalf("uploads created by the rerun: %v", ids)
+	}
+	// The fix the line names: the link removed, the same command uploads.
+	if err := os.Remove(lockPath); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, stack.Full, args...); r.Code != 0 {
+		t.Fatalf("with the link removed: exit %d, want 0: %s", r.Code, r)
+	}
+	if got, _ := objectSHA256(t, key); got != sum {
+		t.Errorf("object SHA-256 %s, source %s", got, sum)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != content {
+		t.Errorf("after the upload the former link's target holds %q", b)
+	}
+	noUploadFor(t, key)
 }
