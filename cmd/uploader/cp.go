@@ -62,8 +62,9 @@ stored encrypted with the key given, or the upload fails (exit 1).
 
 Resume: a failed or interrupted file upload is kept, and its progress
 journaled in the state folder; running the same command again sends only
-the missing parts. The first Ctrl-C lets the parts in flight finish (for up
-to 5 s), the second stops at once.
+the missing parts. The first Ctrl-C starts no new part and lets those in
+flight finish (up to 2 min, or 10 s without a byte sent; SIGTERM up to
+8 s), the second stops at once.
 
 Memory: a file is read in place (no part buffers); stdin ("-") is buffered,
 up to (concurrency + 1) x part size (default 11 x 16 MiB = 176 MiB).
