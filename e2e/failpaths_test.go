@@ -519,6 +519,52 @@ func TestFailStateDirUnwritable(t *testing.T) {
 	}
 }
 
+// A --state-dir other users can write is refused before any request, as
+// ssh refuses such a ~/.ssh: exit 2, one line naming the folder and the
+// fix (chmod go-w). The same command again says the same; after the fix it
+// uploads. The mode is set with chmod, past the umask; root is refused
+// too (the check is the folder's mode, not access(2)).
+func TestFailStateDirOthersCanWrite(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	src, sum := makeFile(t, 20*size.MiB)
+	key := uniqueKey(t, "obj")
+	cleanupKey(t, key)
+	args := append(kmsArgsCp(src, key), "--state-dir", dir)
+	refused := func(what string) string {
+		t.Helper()
+		stack.ResetCounts()
+		r := runCLI(t, stack.Full, args...)
+		lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+		if r.Code != 2 || len(lines) != 1 || !strings.Contains(lines[0], dir) || !strings.Contains(lines[0], "chmod go-w") {
+			t.Fatalf("%s: want exit 2 and one line naming %s and chmod go-w: %s", what, dir, r)
+		}
+		if n := requestsBy(stack.Counts(), stack.Full.Name); n != 0 {
+			t.Errorf("%s: %d requests sent before the state folder was checked", what, n)
+		}
+		return lines[0]
+	}
+	first := refused("first run")
+	if again := refused("rerun"); again != first {
+		t.Errorf("rerun says %q, the first run said %q", again, first)
+	}
+	if ids := uploadsFor(t, key); len(ids) != 0 {
+		t.Fatalf("uploads created: %v", ids)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, stack.Full, args...); r.Code != 0 {
+		t.Fatalf("after chmod 0700: exit %d, want 0: %s", r.Code, r)
+	}
+	if got, _ := objectSHA256(t, key); got != sum {
+		t.Errorf("object SHA-256 %s, source %s", got, sum)
+	}
+	noUploadFor(t, key)
+}
+
 // kmsArgsCp is cp of src to key with SSE-KMS and the preflight.
 func kmsArgsCp(src, key string) []string {
 	return append([]string{"cp", src, target(key)}, kmsArgs(stack.KeyARN)...)
