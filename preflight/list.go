@@ -28,8 +28,14 @@ var _ ListAPI = (*s3.Client)(nil)
 // lowers the verdict: a denial is a FAIL (list_denied, with the statement
 // to add); an answer that proves nothing (unreachable, throttled) is a
 // WARN, since the set then fails on its own listing, before any file.
-// The error is only ctx's.
+// The error is only ctx's. After an INCONCLUSIVE report (the endpoint gave
+// no answer) it sends nothing: its check is a SKIP, and the verdict stays.
 func CheckList(ctx context.Context, c ListAPI, rep *Report, bucket, prefix string) error {
+	if rep.Inconclusive() {
+		rep.Checks = append(rep.Checks, Check{Name: CheckListing, Status: Skip,
+			Detail: "not checked: the preflight got no answer from the endpoint (" + rep.Reason + ")"})
+		return nil
+	}
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)}
 	// As the set lists: the prefix without its last '/', and StartAfter
 	// past the keys that sort before it (see tree's listing).

@@ -51,3 +51,17 @@ func TestCheckList(t *testing.T) {
 		}
 	}
 }
+
+// After a preflight that got no answer, the listing is not tried: its
+// check is a SKIP, no request is sent, and the verdict stays INCONCLUSIVE.
+func TestCheckListAfterNoAnswer(t *testing.T) {
+	l := &listAnswer{}
+	rep := Report{Verdict: Inconclusive, Reason: "cannot reach https://s3.local (S3): i/o timeout"}
+	if err := CheckList(context.Background(), l, &rep, "bk", "p/"); err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Checks[len(rep.Checks)-1]
+	if c.Name != CheckListing || c.Status != Skip || !strings.Contains(c.Detail, "i/o timeout") || rep.Verdict != Inconclusive || rep.Requests != 0 || l.in != nil {
+		t.Errorf("check %+v, verdict %s, %d requests, request %+v", c, rep.Verdict, rep.Requests, l.in)
+	}
+}
