@@ -91,38 +91,114 @@ func TestOutageShorterThanWindow(t *testing.T) {
 	}
 }
 
-// An outage longer than the window: exit 4 once the window has passed,
-// the upload kept; the rerun resumes it and stores the exact object.
+// An outage longer than the window, lived through as a journey: the run
+// gives up once the 5 s window has passed, exit 4 with endpoint_unreachable
+// and the upload kept; the identical command, run again while the outage
+// lasts, says the same and creates no second upload; once the endpoint is
+// back, the identical command resumes the kept upload and stores the exact
+// object.
 func TestOutageLongerThanWindow(t *testing.T) {
 	resetProxy(t)
 	slowLink(t)
 	src, sum := makeFile(t, 48<<20)
 	k := key(t)
 	state := t.TempDir()
-	downAt := make(chan time.Time, 1)
-	after(t, 2*time.Second, func() {
-		downAt <- time.Now()
-		disable(t)
-	})
-	r := run(t, state, cpArgs(src, k, "--retry-window", "5s")...)
-	enable(t)
-	down := <-downAt
+	args := cpArgs(src, k, "--retry-window", "5s", "--json", "--no-preflight")
+	// The outage begins once a part is acknowledged, so that the last run
+	// has a part to resume from.
+	stack.ResetCounts()
+	p := start(t, state, func(string) {}, args...)
+	acked := func() bool { return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1 }
+	for deadline := time.Now().Add(time.Minute); !acked(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no part acknowledged within a minute")
+		}
+	}
+	down := time.Now()
+	disable(t)
+	r := p.wait(t)
 	if r.Code != 4 || !strings.Contains(r.Stderr, "retry window") {
 		t.Fatalf("want exit 4 naming the retry window: %s", r)
 	}
 	if took := time.Since(down); took > 20*time.Second {
 		t.Errorf("gave up %s after the outage began, want about the 5 s window", took)
 	}
-	if ids := uploadsFor(t, k); len(ids) != 1 {
-		t.Fatalf("want the upload kept, S3 holds %v: %s", ids, r)
+	res := resultOf(t, r)
+	if d, _ := res["diagnosis"].(map[string]any); d["code"] != "endpoint_unreachable" {
+		t.Fatalf("run 1: diagnosis %v, want endpoint_unreachable: %s", res["diagnosis"], r)
 	}
-	r = run(t, state, cpArgs(src, k)...)
-	if r.Code != 0 || !strings.Contains(r.Stderr, "resum") {
-		t.Fatalf("rerun: want exit 0 resuming: %s", r)
+	ids := uploadsFor(t, k)
+	if len(ids) != 1 || res["upload_id"] != ids[0] || res["upload_kept"] != true {
+		t.Fatalf("run 1: want its upload %v kept, S3 holds %v: %s", res["upload_id"], ids, r)
+	}
+
+	// The same command while the outage lasts: the same words, the same
+	// upload, nothing new created.
+	r2 := run(t, state, args...)
+	res2 := resultOf(t, r2)
+	if r2.Code != 4 || !strings.Contains(r2.Stderr, "retry window") {
+		t.Errorf("run 2, still down: want exit 4 naming the retry window: %s", r2)
+	}
+	if d, _ := res2["diagnosis"].(map[string]any); d["code"] != "endpoint_unreachable" {
+		t.Errorf("run 2, still down: diagnosis %v, want endpoint_unreachable: %s", res2["diagnosis"], r2)
+	}
+	// The same cause, word for word (the operation may differ: the rerun
+	// stops at ListParts, the first request of a resume).
+	if c1, c2 := saidCause(r.Stderr), saidCause(r2.Stderr); c1 == "" || c2 != c1 {
+		t.Errorf("run 2 says %q, run 1 said %q", c2, c1)
+	}
+	if again := uploadsFor(t, k); len(again) != 1 || again[0] != ids[0] {
+		t.Errorf("run 2: S3 holds %v for the key, want only the kept %s", again, ids[0])
+	}
+	if id, ok := res2["upload_id"]; ok && id != ids[0] {
+		t.Errorf("run 2 reports upload %v, want the kept %s", id, ids[0])
+	}
+
+	// The cause fixed: the same command resumes the kept upload.
+	enable(t)
+	r3 := run(t, state, args...)
+	res3 := resultOf(t, r3)
+	if r3.Code != 0 || !strings.Contains(r3.Stderr, "resum") {
+		t.Fatalf("run 3, endpoint back: want exit 0 resuming: %s", r3)
+	}
+	if res3["upload_id"] != ids[0] {
+		t.Errorf("run 3 completed upload %v, want the kept %s resumed", res3["upload_id"], ids[0])
+	}
+	if n, _ := res3["resumed_bytes"].(float64); n <= 0 || n >= 48<<20 {
+		t.Errorf("run 3: resumed_bytes %v, want the parts acknowledged before the outage", res3["resumed_bytes"])
 	}
 	if got := objectSHA256(t, k); got != sum {
 		t.Fatal("stored object differs from the source")
 	}
+	if left := uploadsFor(t, k); len(left) != 0 {
+		t.Errorf("uploads left for the key after it completed: %v", left)
+	}
+}
+
+// resultOf is the result event, the last stdout line of a --json run.
+func resultOf(t *testing.T, r result) map[string]any {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil || m["event"] != "result" {
+		t.Fatalf("the last stdout line is not the result (%v): %s", err, r)
+	}
+	return m
+}
+
+// saidCause is the cause on the one line a failed run says first on
+// stderr ("uploader: OPERATION: CAUSE [code]"), without the operation; ""
+// when there is no such line.
+func saidCause(stderr string) string {
+	for _, l := range strings.Split(stderr, "\n") {
+		if rest, ok := strings.CutPrefix(l, "uploader: "); ok {
+			if _, cause, ok := strings.Cut(rest, ": "); ok {
+				return cause
+			}
+			return rest
+		}
+	}
+	return ""
 }
 
 // Preflight against a blackhole (connections accepted, nothing ever
