@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -57,5 +58,29 @@ func TestEventsNameTheirObject(t *testing.T) {
 		if seen[ev] == 0 {
 			t.Errorf("no %s line in:\n%s", ev, out.String())
 		}
+	}
+}
+
+// Both bars print the engine's network waits above themselves, at most one
+// line every barWaitEvery, so an outage does not scroll the terminal.
+func TestBarsSayNetworkWaits(t *testing.T) {
+	wait := upload.NetworkWait{Operation: "UploadPart", Part: 3, Attempt: 1, Reason: "connection reset by peer",
+		RetryAt: time.Now().Add(time.Second), Deadline: time.Now().Add(time.Minute)}
+	for _, tt := range []struct {
+		name string
+		bar  func(io.Writer) upload.NetworkListener
+	}{
+		{"file", func(w io.Writer) upload.NetworkListener { return newBarListener(w, "f") }},
+		{"set", func(w io.Writer) upload.NetworkListener { return newSetBar(w, 2, 100) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			l := tt.bar(&out)
+			l.WaitingForNetwork(wait)
+			l.WaitingForNetwork(wait) // within barWaitEvery: not said again
+			if got := strings.Count(out.String(), "waiting for the network (part 3, no answer: connection reset by peer)"); got != 1 {
+				t.Fatalf("%d wait lines, want 1: %q", got, out.String())
+			}
+		})
 	}
 }

@@ -31,16 +31,38 @@ func waitLine(w upload.NetworkWait) string {
 // waits, again and again; one line every few seconds says it.
 const barWaitEvery = 5 * time.Second
 
-var lastBarWait sync.Map // *barListener -> time.Time
+// waitLines prints the wait lines above a bar, one every barWaitEvery at
+// most. The file's bar and the set's bar each have one.
+type waitLines struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+// due reports whether a line may be printed now, and if so counts it.
+func (t *waitLines) due(now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.last.IsZero() && now.Sub(t.last) < barWaitEvery {
+		return false
+	}
+	t.last = now
+	return true
+}
 
 func (b *barListener) WaitingForNetwork(w upload.NetworkWait) {
-	now := time.Now()
-	if last, ok := lastBarWait.Load(b); ok && now.Sub(last.(time.Time)) < barWaitEvery {
+	if !b.waits.due(time.Now()) {
 		return
 	}
-	lastBarWait.Store(b, now)
 	if b.bar != nil {
 		_ = b.bar.Clear()
 	}
+	fmt.Fprintln(b.w, waitLine(w))
+}
+
+func (b *setBar) WaitingForNetwork(w upload.NetworkWait) {
+	if !b.waits.due(time.Now()) {
+		return
+	}
+	b.clear()
 	fmt.Fprintln(b.w, waitLine(w))
 }

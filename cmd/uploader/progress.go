@@ -17,9 +17,10 @@ import (
 // draws a spinner with bytes and rate).
 type barListener struct {
 	upload.NopListener
-	w    io.Writer
-	desc string
-	bar  *progressbar.ProgressBar
+	w     io.Writer
+	desc  string
+	bar   *progressbar.ProgressBar
+	waits waitLines
 }
 
 func newBarListener(w io.Writer, desc string) *barListener {

@@ -22,6 +22,7 @@ type setBar struct {
 	mu    sync.Mutex
 	done  int
 	total int
+	waits waitLines
 }
 
 func newSetBar(w io.Writer, files int, bytes int64) *setBar {
