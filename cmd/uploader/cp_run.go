@@ -130,7 +130,7 @@ func uploadOne(ctx context.Context, u *upload.Uploader, job *cpJob, intr *interr
 // configuration loaded); with when_required the SDK must then add no
 // checksums either.
 func (o *cpOptions) settleChecksums(cfg *aws.Config, opts *upload.Options) {
-	if cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired && o.checksumCalculation == "" {
+	if o.profileSaysNoChecksum(*cfg) {
 		opts.NoChecksum = true
 	}
 	if opts.NoChecksum {

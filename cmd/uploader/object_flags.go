@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/spf13/cobra"
 
@@ -140,6 +141,14 @@ func (o *objectFlags) checksumCalc() string {
 		return strings.ToLower(v)
 	}
 	return "when_supported"
+}
+
+// profileSaysNoChecksum reports the loaded profile's
+// request_checksum_calculation = when_required, when no flag said: the
+// plan (made before the configuration loaded) must then send no checksums
+// either. cp and preflight both ask.
+func (o *objectFlags) profileSaysNoChecksum(cfg aws.Config) bool {
+	return cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired && o.checksumCalculation == ""
 }
 
 // contentTypeOf is --content-type, else the type the key's extension

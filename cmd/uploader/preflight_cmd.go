@@ -165,7 +165,7 @@ func runPreflightCmd(cmd *cobra.Command, g *globalOptions, o *preflightOptions, 
 	}
 	// The canary's part carries the checksum an upload would send: none
 	// when the profile says when_required and the flag does not say.
-	if cfg.RequestChecksumCalculation == aws.RequestChecksumCalculationWhenRequired && o.checksumCalculation == "" {
+	if o.profileSaysNoChecksum(cfg) {
 		po.NoChecksum = true
 	}
 	rep, err := runPreflight(ctx, g, cfg, po)
