@@ -102,7 +102,10 @@ func (s *session) explain(ctx context.Context, op string, part int32, err error)
 	if d == nil {
 		return err
 	}
-	again := d.Principal == "" && s.lookupPrincipal(ctx)
+	// A cause that passes by itself (no answer, throttled) names no
+	// principal: asking STS who we are would only wait on the same
+	// network, up to principalLookupTimeout, after the retry window closed.
+	again := d.Principal == "" && !d.Transient() && s.lookupPrincipal(ctx)
 	if diagnose.NeedsProof(d) && s.proveDenial(ctx) {
 		again = true
 	}

@@ -105,7 +105,15 @@ func TestRetryWindowThenUnreachable(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 	})
 	l := &waits{}
-	u := New(client, Options{RetryWindow: 2 * time.Second, Listener: l})
+	// Who we are is not asked after a network failure: the remedy names
+	// no principal, and STS would wait on the same network.
+	var lookups atomic.Int32
+	lookup := func(ctx context.Context) (string, error) {
+		lookups.Add(1)
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	u := New(client, Options{RetryWindow: 2 * time.Second, Listener: l, Diagnostics: Diagnostics{LookupPrincipal: lookup}})
 	start := time.Now()
 	_, err := u.Upload(context.Background(), Input{Bucket: "b", Key: "k", Body: bytes.NewReader([]byte("hello")), Size: 5})
 	el := time.Since(start)
@@ -115,6 +123,9 @@ func TestRetryWindowThenUnreachable(t *testing.T) {
 	}
 	if el < 2*time.Second || el > 5*time.Second {
 		t.Errorf("gave up after %s, want about the 2s window", el)
+	}
+	if n := lookups.Load(); n != 0 {
+		t.Errorf("the principal was looked up %d times after a network failure", n)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
