@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/diagnose"
+	"github.com/uploader-dev/uploader/internal/netpolicy"
 	"github.com/uploader-dev/uploader/upload"
 )
 
@@ -40,7 +41,8 @@ type canaryResult struct {
 
 // abortTimeout bounds the abort of the canary upload; cancelledAbortTimeout
 // bounds it when the caller has cancelled (a Ctrl-C): still tried, so
-// nothing is left behind, but not waited on for long.
+// nothing is left behind, but not waited on for long. It also bounds the
+// wait for S3's answer to the canary's create after a cancel.
 const (
 	abortTimeout          = 30 * time.Second
 	cancelledAbortTimeout = 5 * time.Second
@@ -118,7 +120,11 @@ func (r *run) doCanary(ctx context.Context) Check {
 	in := reqs.CreateMultipartUpload()
 	steps := "CreateMultipartUpload"
 	r.spend()
-	out, err := r.c.S3.CreateMultipartUpload(ctx, in, r.s3Opts()...)
+	// A Ctrl-C while S3 answers must not drop the answer: S3 made the
+	// upload, and only its id lets the canary abort it.
+	cctx, cancel := netpolicy.Outlive(ctx, cancelledAbortTimeout)
+	out, err := r.c.S3.CreateMultipartUpload(cctx, in, r.s3Opts()...)
+	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			return c
@@ -126,6 +132,10 @@ func (r *run) doCanary(ctx context.Context) Check {
 		return r.canaryFailure(ctx, "CreateMultipartUpload", in, err)
 	}
 	uploadID := aws.ToString(out.UploadId)
+	if ctx.Err() != nil {
+		r.abort(ctx, uploadID)
+		return c
+	}
 	if r.cn.part {
 		steps += ", UploadPart (1 byte)"
 		r.spend()

@@ -56,6 +56,9 @@ type fake struct {
 	keyMeta      *kmstypes.KeyMetadata
 	badDecrypt   bool // Decrypt returns another data key
 	cancelOnPart context.CancelFunc
+	// cancelOnCreate cancels the caller while S3's answer to the canary's
+	// create is on its way: S3 made the upload either way.
+	cancelOnCreate context.CancelFunc
 	gdkIn        *kms.GenerateDataKeyInput
 	decIn        *kms.DecryptInput
 	createIn     *s3.CreateMultipartUploadInput
@@ -151,11 +154,17 @@ func (f *fake) GetBucketLifecycleConfiguration(_ context.Context, _ *s3.GetBucke
 	return &s3.GetBucketLifecycleConfigurationOutput{Rules: f.lifecycle}, nil
 }
 
-func (f *fake) CreateMultipartUpload(_ context.Context, in *s3.CreateMultipartUploadInput, fns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
+func (f *fake) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, fns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
 	f.createIn = in
 	f.creates = append(f.creates, in)
 	if err := f.record("S3.CreateMultipartUpload", f.s3Region(fns)); err != nil {
 		return nil, err
+	}
+	if f.cancelOnCreate != nil {
+		f.cancelOnCreate()
+		if ctx.Err() != nil { // as the SDK does: the answer is dropped
+			return nil, &smithy.OperationError{ServiceID: "S3", OperationName: "CreateMultipartUpload", Err: ctx.Err()}
+		}
 	}
 	return &s3.CreateMultipartUploadOutput{UploadId: aws.String("UPLOAD-1"), Bucket: in.Bucket, Key: in.Key}, nil
 }

@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// Faults makes the gate misbehave on UploadPart only, the call a resilient
-// uploader must retry. Rates are shares in [0,1] (their sum at most 1); one
+// Faults makes the gate misbehave on UploadPart, the call a resilient
+// uploader must retry (and, with HoldCreate, on CreateMultipartUpload's
+// answer). Rates are shares in [0,1] (their sum at most 1); one
 // number is drawn per UploadPart from a generator seeded with Seed, so a run
 // with the same Seed and the same request order fails the same parts.
 // The zero value means no faults.
@@ -31,6 +32,10 @@ type Faults struct {
 	// the connection right after the answer, as servers may: the client
 	// may lose the answer's body (a 403 it cannot decode) or see a reset.
 	DenyAbruptly bool
+	// HoldCreate holds each successful CreateMultipartUpload's answer this
+	// long after moto made the upload: a client cancelled meanwhile never
+	// learns the id of an upload that exists (and is billed on S3).
+	HoldCreate time.Duration
 	// Seed seeds the draws; 0 is a valid seed.
 	Seed int64
 }
@@ -79,6 +84,13 @@ func (p *faultPlan) draw() (fault, time.Duration) {
 		return faultKMSThrottle, f.Delay
 	}
 	return faultNone, f.Delay
+}
+
+// createHold is how long a CreateMultipartUpload's answer is held.
+func (p *faultPlan) createHold() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.f.HoldCreate
 }
 
 // abrupt reports whether denials are answered without reading the body.

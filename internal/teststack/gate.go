@@ -319,6 +319,12 @@ func (g *gate) modifyResponse(resp *http.Response) error {
 			g.uploads[st.uploadID] = *st.sse
 			g.mu.Unlock()
 		}
+		if d := g.faults.createHold(); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-resp.Request.Context().Done():
+			}
+		}
 	case "AbortMultipartUpload":
 		g.mu.Lock()
 		delete(g.uploads, st.q.uploadID)

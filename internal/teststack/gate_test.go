@@ -191,6 +191,30 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestHoldCreate: a client that gives up while the answer is held gets no
+// id, yet the upload exists: the race a Ctrl-C can lose.
+func TestHoldCreate(t *testing.T) {
+	c := s3Client(t, stack.Full)
+	key := "faults/held-create"
+	stack.SetFaults(Faults{HoldCreate: 2 * time.Second})
+	defer stack.SetFaults(Faults{})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	out, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(stack.Bucket), Key: aws.String(key)})
+	if err == nil {
+		abort(c, key, aws.ToString(out.UploadId))
+		t.Fatal("the answer was not held")
+	}
+	ups, err := c.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String(stack.Bucket), Prefix: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups.Uploads) != 1 {
+		t.Fatalf("%d uploads under %s, want the one made while the answer was held", len(ups.Uploads), key)
+	}
+	abort(c, key, aws.ToString(ups.Uploads[0].UploadId))
+}
+
 func TestDenyDirectKMS(t *testing.T) {
 	ctx := context.Background()
 	stack.SetDenyDirectKMS(stack.ViaService.Name)
