@@ -59,14 +59,14 @@ type fake struct {
 	// cancelOnCreate cancels the caller while S3's answer to the canary's
 	// create is on its way: S3 made the upload either way.
 	cancelOnCreate context.CancelFunc
-	gdkIn        *kms.GenerateDataKeyInput
-	decIn        *kms.DecryptInput
-	createIn     *s3.CreateMultipartUploadInput
-	creates      []*s3.CreateMultipartUploadInput // every one, in order
-	partIn       *s3.UploadPartInput
-	abortIn      *s3.AbortMultipartUploadInput
-	abortCtxErr  error // ctx.Err() seen by AbortMultipartUpload
-	plaintexts   [][]byte
+	gdkIn          *kms.GenerateDataKeyInput
+	decIn          *kms.DecryptInput
+	createIn       *s3.CreateMultipartUploadInput
+	creates        []*s3.CreateMultipartUploadInput // every one, in order
+	partIn         *s3.UploadPartInput
+	abortIn        *s3.AbortMultipartUploadInput
+	abortCtxErr    error // ctx.Err() seen by AbortMultipartUpload
+	plaintexts     [][]byte
 }
 
 func newFake() *fake {
