@@ -257,9 +257,15 @@ type runningCLI struct {
 // startCLI starts the uploader as u without waiting for it.
 func startCLI(t *testing.T, u teststack.User, args ...string) *runningCLI {
 	t.Helper()
+	return startCLIStdin(t, u, nil, args...)
+}
+
+// startCLIStdin is startCLI with stdin read from in (nil: none).
+func startCLIStdin(t *testing.T, u teststack.User, in io.Reader, args ...string) *runningCLI {
+	t.Helper()
 	r := &runningCLI{cmd: exec.Command(binary, args...)}
 	r.cmd.Env = append(stack.Env(u), "XDG_STATE_HOME="+stateHome)
-	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
+	r.cmd.Stdin, r.cmd.Stdout, r.cmd.Stderr = in, &r.stdout, &r.stderr
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,10 @@ type fakeS3 struct {
 	sendTwice      bool
 	beforeComplete func()
 	afterPut       func() // runs once PutObject has stored its object
+	// duringCreate runs once the upload is made, before the answer: a
+	// caller cancelled then gets no id, as from the SDK, yet the upload
+	// exists.
+	duringCreate func()
 	denyListParts  bool
 	objSSE         map[string][2]string // key -> mode, key id as answered
 
@@ -186,6 +190,14 @@ func (f *fakeS3) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipa
 	id := fmt.Sprintf("upload-%d", f.nextID)
 	f.uploads[id] = map[int32][]byte{}
 	f.sse[id] = in
+	if f.duringCreate != nil {
+		f.mu.Unlock()
+		f.duringCreate()
+		f.mu.Lock()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	return &s3.CreateMultipartUploadOutput{UploadId: aws.String(id), Bucket: in.Bucket, Key: in.Key}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/uploader-dev/uploader/internal/checksum"
 	"github.com/uploader-dev/uploader/internal/journal"
+	"github.com/uploader-dev/uploader/internal/netpolicy"
 )
 
 // multipart sends a multipart upload, step by step:
@@ -93,7 +94,11 @@ func (s *session) adoptOrCreate(ctx context.Context) (*Result, error) {
 	if s.uploadID != "" {
 		return nil, nil // adopted
 	}
-	out, err := s.client.CreateMultipartUpload(ctx, s.req.CreateMultipartUpload(), s.wire.call("CreateMultipartUpload", 0)...)
+	// A cancel does not drop S3's answer: S3 made the upload either way,
+	// and only its id lets this run journal it (or abort it, below).
+	cctx, cancel := netpolicy.Outlive(ctx, createGrace)
+	out, err := s.client.CreateMultipartUpload(cctx, s.req.CreateMultipartUpload(), s.wire.call("CreateMultipartUpload", 0)...)
+	cancel()
 	if err != nil {
 		return nil, s.explain(ctx, "CreateMultipartUpload", 0, err)
 	}
@@ -317,8 +322,13 @@ func (m *multipartUpload) finish(ctx context.Context, err error) *Error {
 }
 
 // abortTimeout bounds the abort of a failed upload, which runs on a context
-// detached from the (possibly cancelled) upload's.
-const abortTimeout = 30 * time.Second
+// detached from the (possibly cancelled) upload's. createGrace bounds the
+// wait for S3's answer to CreateMultipartUpload after a cancel (a second
+// Ctrl-C): the upload it made is then journaled or aborted, not orphaned.
+const (
+	abortTimeout = 30 * time.Second
+	createGrace  = 5 * time.Second
+)
 
 // abort removes the multipart upload uploadID of this key (this upload's,
 // or one a journal named), even when ctx is cancelled (on a detached

@@ -289,3 +289,39 @@ func interruptAt(t *testing.T, f *fakeS3, st *Journals, in Input, n int32) {
 	}
 	f.failPart, f.calls = nil, nil
 }
+
+// A cancel while S3 answers CreateMultipartUpload does not orphan the
+// upload S3 made: a journaled file keeps it, journaled, for the rerun to
+// resume; a stream, which no rerun can resume, aborts it.
+func TestCancelWhileCreateAnswers(t *testing.T) {
+	for _, journaled := range []bool{true, false} {
+		data := randomBytes(20 * size.MiB)
+		in, _ := fileInput(t, data)
+		st := journals(t)
+		if !journaled {
+			in.SourcePath, in.Body = "", bytes.NewReader(data)
+			st = nil
+		}
+		f := newFake()
+		ctx, cancel := context.WithCancel(context.Background())
+		f.duringCreate = cancel
+		_, err := New(f, Options{Concurrency: 2, Journals: st}).Upload(ctx, in)
+		cancel()
+		var ue *Error
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &ue) || ue.UploadID != "upload-1" {
+			t.Fatalf("journaled %v: %v, want the cancel, naming upload-1", journaled, err)
+		}
+		if got := countCalls(f.callList(), "UploadPart"); got != 0 {
+			t.Errorf("journaled %v: %d parts sent after the cancel", journaled, got)
+		}
+		_, open := f.uploads["upload-1"]
+		if journaled {
+			recs, _ := st.s.List()
+			if !ue.Kept || !open || len(recs) != 1 || recs[0].UploadID != "upload-1" {
+				t.Errorf("kept %v, open %v, journal %+v: want upload-1 kept and journaled", ue.Kept, open, recs)
+			}
+		} else if !ue.Aborted || open {
+			t.Errorf("stream: aborted %v, still open %v: want it aborted", ue.Aborted, open)
+		}
+	}
+}
