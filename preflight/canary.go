@@ -119,12 +119,7 @@ func (r *run) doCanary(ctx context.Context) Check {
 	reqs := r.canaryRequests()
 	in := reqs.CreateMultipartUpload()
 	steps := "CreateMultipartUpload"
-	r.spend()
-	// A Ctrl-C while S3 answers must not drop the answer: S3 made the
-	// upload, and only its id lets the canary abort it.
-	cctx, cancel := netpolicy.Outlive(ctx, cancelledAbortTimeout)
-	out, err := r.c.S3.CreateMultipartUpload(cctx, in, r.s3Opts()...)
-	cancel()
+	out, err := r.create(ctx, in)
 	if err != nil {
 		if ctx.Err() != nil {
 			return c
@@ -153,6 +148,16 @@ func (r *run) doCanary(ctx context.Context) Check {
 	c.Status = Pass
 	c.Detail = fmt.Sprintf("%s allowed on %s with the upload's headers (%s); aborted, nothing written", steps, r.cn.key, headerList(in))
 	return c
+}
+
+// create sends one canary CreateMultipartUpload. A Ctrl-C while S3
+// answers does not drop the answer: S3 made the upload, and only its id
+// lets the canary abort it (the caller does, cancelled or not).
+func (r *run) create(ctx context.Context, in *s3.CreateMultipartUploadInput) (*s3.CreateMultipartUploadOutput, error) {
+	r.spend()
+	cctx, cancel := netpolicy.Outlive(ctx, cancelledAbortTimeout)
+	defer cancel()
+	return r.c.S3.CreateMultipartUpload(cctx, in, r.s3Opts()...)
 }
 
 // headerList names the headers the canary sent beyond the bucket and key,

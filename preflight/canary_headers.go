@@ -31,8 +31,7 @@ func (r *run) headerDenied(ctx context.Context, in *s3.CreateMultipartUploadInpu
 	}
 	bare := *in
 	bare.Tagging, bare.ACL = nil, ""
-	r.spend()
-	out, err := r.c.S3.CreateMultipartUpload(ctx, &bare, r.s3Opts()...)
+	out, err := r.create(ctx, &bare)
 	if err != nil {
 		return Check{}, false // denied without them too: reconcile weighs it as usual
 	}

@@ -542,29 +542,45 @@ func TestCancelled(t *testing.T) {
 	}
 }
 
-// TestCancelledWhileCreating: a Ctrl-C that arrives while S3 answers the
-// canary's CreateMultipartUpload still gets the answer, and the upload S3
+// TestCancelledWhileCreating: a Ctrl-C that arrives while S3 answers a
+// canary CreateMultipartUpload still gets the answer, and the upload S3
 // made is aborted, not left billed with no id to abort it by (CI found it:
 // a canary upload left behind by an e2e run interrupted in preflight).
 func TestCancelledWhileCreating(t *testing.T) {
-	for _, size := range []int64{20 * size.MiB, 1} { // a multipart plan, a single PUT's
-		f := newFake()
-		ctx, cancel := context.WithCancel(context.Background())
-		f.cancelOnCreate = cancel
-		rep, err := Run(ctx, f.clients(), opts(t, size))
-		cancel()
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("size %d: err %v", size, err)
-		}
-		if c := check(t, rep, CheckCanary); c.Status != Skip || !strings.Contains(c.Detail, "aborted") {
-			t.Errorf("size %d: canary %+v", size, c)
-		}
-		if f.abortIn == nil || aws.ToString(f.abortIn.UploadId) != "UPLOAD-1" || f.abortCtxErr != nil {
-			t.Errorf("size %d: the created upload was not aborted: abort %+v, ctx err %v", size, f.abortIn, f.abortCtxErr)
-		}
-		if slices.Contains(f.calls, "S3.UploadPart") {
-			t.Errorf("size %d: a part was sent after the cancel: %v", size, f.calls)
-		}
+	tests := []struct {
+		name   string
+		size   int64
+		tags   string
+		denial error // the first create's answer: the second is the header retry
+	}{
+		{name: "multipart plan", size: 20 * size.MiB},
+		{name: "single PUT plan", size: 1},
+		{name: "the header retry", size: 20 * size.MiB, tags: "a=b", denial: s3Denied("CreateMultipartUpload")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, o := newFake(), opts(t, tt.size)
+			o.Input.Tagging = tt.tags
+			if tt.denial != nil {
+				f.fail("S3.CreateMultipartUpload", tt.denial, nil)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			f.cancelOnCreate = cancel
+			rep, err := Run(ctx, f.clients(), o)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err %v", err)
+			}
+			if c := check(t, rep, CheckCanary); c.Status != Skip || !strings.Contains(c.Detail, "cancelled") {
+				t.Errorf("canary %+v", c)
+			}
+			if f.abortIn == nil || aws.ToString(f.abortIn.UploadId) != "UPLOAD-1" || f.abortCtxErr != nil {
+				t.Errorf("the created upload was not aborted: abort %+v, ctx err %v; calls %v", f.abortIn, f.abortCtxErr, f.calls)
+			}
+			if slices.Contains(f.calls, "S3.UploadPart") {
+				t.Errorf("a part was sent after the cancel: %v", f.calls)
+			}
+		})
 	}
 }
 
