@@ -39,9 +39,9 @@ type fakeS3 struct {
 	// duringCreate runs once the upload is made, before the answer: a
 	// caller cancelled then gets no id, as from the SDK, yet the upload
 	// exists.
-	duringCreate func()
-	denyListParts  bool
-	objSSE         map[string][2]string // key -> mode, key id as answered
+	duringCreate  func()
+	denyListParts bool
+	objSSE        map[string][2]string // key -> mode, key id as answered
 
 	failPart    func(n int32) error // nil: succeed
 	failAbort   error
