@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/internal/teststack"
 )
@@ -52,7 +50,7 @@ func TestInterruptWhileCreateAnswers(t *testing.T) {
 			stack.SetFaults(teststack.Faults{HoldCreate: 2 * time.Second})
 			defer stack.SetFaults(teststack.Faults{})
 			run := start()
-			waitFor(t, time.Minute, "the upload S3 made", func() bool { return len(uploadsOf(t, key)) > 0 })
+			waitFor(t, time.Minute, "the upload S3 made", func() bool { return len(uploadsFor(t, key)) > 0 })
 			for i := range tc.signals {
 				if i > 0 {
 					time.Sleep(100 * time.Millisecond)
@@ -67,7 +65,7 @@ func TestInterruptWhileCreateAnswers(t *testing.T) {
 				t.Fatalf("exit %d, want 130: %s", r.Code, r)
 			}
 			res := resultLine(t, r)
-			left := uploadsOf(t, key)
+			left := uploadsFor(t, key)
 			if tc.stdin {
 				if len(left) != 0 {
 					t.Fatalf("stdin cannot be resumed, yet uploads %v are left: %s", left, r)
@@ -92,21 +90,9 @@ func TestInterruptWhileCreateAnswers(t *testing.T) {
 			if got, _ := objectSHA256(t, key); got != sum {
 				t.Errorf("object sha256 %s, want %s", got, sum)
 			}
-			if left := uploadsOf(t, key); len(left) != 0 {
+			if left := uploadsFor(t, key); len(left) != 0 {
 				t.Errorf("uploads %v left after the rerun", left)
 			}
 		})
 	}
-}
-
-// uploadsOf lists the ids of key's unfinished uploads.
-func uploadsOf(t *testing.T, key string) []string {
-	t.Helper()
-	var ids []string
-	for _, up := range listUploads(t) {
-		if aws.ToString(up.Key) == key {
-			ids = append(ids, aws.ToString(up.UploadId))
-		}
-	}
-	return ids
 }
