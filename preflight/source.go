@@ -69,19 +69,15 @@ func planNeeds(p upload.Plan) string {
 // memory.
 func planText(p upload.Plan, concurrency int, stream bool) string {
 	if !p.Multipart {
-		return fmt.Sprintf("%s: single request (PutObject), needs kms:GenerateDataKey only", size.Format(p.Size))
+		return size.Format(p.Size) + ": " + planNeeds(p)
 	}
 	what := "size unknown"
 	if p.Size >= 0 {
 		what = size.Format(p.Size)
 	}
-	parts := "parts"
-	if p.Parts > 0 {
-		parts = fmt.Sprintf("%d parts", p.Parts)
-	}
 	mem := "memory: parts read in place"
 	if m := p.Memory(max(concurrency, 1), stream); m > 0 {
 		mem = "memory: up to " + size.Format(m) + " of part buffers"
 	}
-	return fmt.Sprintf("%s: multipart, %s of %s, needs kms:GenerateDataKey and kms:Decrypt; %s", what, parts, size.Format(p.PartSize), mem)
+	return what + ": " + planNeeds(p) + "; " + mem
 }
