@@ -34,12 +34,9 @@ const (
 
 // stallWindow is the stall timeout of a call.
 func (r *run) stallWindow(req *http.Request) time.Duration {
-	w := r.o.StallTimeout
-	switch {
-	case w < 0:
+	w := netpolicy.Effective(r.o.StallTimeout, netpolicy.DefaultStallTimeout)
+	if w == 0 {
 		return 0
-	case w == 0:
-		w = netpolicy.DefaultStallTimeout
 	}
 	if r.netFailed.Load() {
 		w = min(w, afterNoAnswer)
