@@ -53,10 +53,14 @@ func newWire(u *Uploader, l Listener, f *failure, alg checksum.Algorithm) wire {
 }
 
 // stallWindow is the effective stall timeout; 0 when off.
-func (o Options) stallWindow() time.Duration { return netpolicy.Effective(o.StallTimeout, DefaultStallTimeout) }
+func (o Options) stallWindow() time.Duration {
+	return netpolicy.Effective(o.StallTimeout, DefaultStallTimeout)
+}
 
 // retryWindow is the effective retry window; 0 when off.
-func (o Options) retryWindow() time.Duration { return netpolicy.Effective(o.RetryWindow, DefaultRetryWindow) }
+func (o Options) retryWindow() time.Duration {
+	return netpolicy.Effective(o.RetryWindow, DefaultRetryWindow)
+}
 
 // data are the per-request options of a data request of operation op on
 // part (0 for a PutObject), t its progress.
