@@ -112,7 +112,7 @@ func MakePlan(sz int64, o PlanOptions) (Plan, error) {
 // Plan returns the plan Upload would follow for size bytes with the
 // Uploader's options.
 func (u *Uploader) Plan(size int64) (Plan, error) {
-	return MakePlan(size, PlanOptions{Threshold: u.opts.Threshold, PartSize: u.opts.PartSize, MaxParts: u.opts.MaxParts})
+	return u.PlanFor(Input{Size: size})
 }
 
 // PlanFor returns the plan Upload would follow for in: its Size, and its
