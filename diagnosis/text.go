@@ -9,7 +9,8 @@ import (
 )
 
 // Summary is one line for logs and the first line of Text, e.g.
-// "UploadPart, part 2 of 5: missing kms:Decrypt on key K for principal P".
+// "UploadPart, part 2 of 5: missing kms:Decrypt on key K for principal P
+// [missing_kms_decrypt]": the operation, the Problem and the code.
 func (d *Diagnosis) Summary() string {
 	var b strings.Builder
 	b.WriteString(orUnknown(d.Operation, "request"))
@@ -19,7 +20,14 @@ func (d *Diagnosis) Summary() string {
 	case d.Part > 0:
 		fmt.Fprintf(&b, ", part %d", d.Part)
 	}
-	b.WriteString(": ")
+	fmt.Fprintf(&b, ": %s [%s]", d.Problem(), d.Code)
+	return b.String()
+}
+
+// Problem is what is wrong, in a few words, as Summary says it without
+// the operation and the code: for a report whose rows carry those apart.
+func (d *Diagnosis) Problem() string {
+	var b strings.Builder
 	key := orUnknown(d.Key, "(unknown key)")
 	who := orUnknown(d.Principal, "(unknown principal)")
 	switch d.Code {
@@ -66,7 +74,6 @@ func (d *Diagnosis) Summary() string {
 	default:
 		b.WriteString(string(d.Code))
 	}
-	fmt.Fprintf(&b, " [%s]", d.Code)
 	return b.String()
 }
 

@@ -32,7 +32,7 @@ func (r *run) identity(ctx context.Context) {
 			// Nothing else can succeed: say it once here, skip the rest.
 			r.noCreds, r.noCredsWhy = true, "not checked: "+rejectsEveryRequest[d.Code]+" (see identity)"
 			r.add(Check{Name: CheckIdentity, Status: Fail, Code: d.Code,
-				Detail: checkSummary(d) + " (" + evidence("GetCallerIdentity", err) + ")", Remedy: d.Remedy, Rerun: d.Rerun})
+				Detail: d.Problem() + " (" + evidence("GetCallerIdentity", err) + ")", Remedy: d.Remedy, Rerun: d.Rerun})
 			return
 		}
 		r.add(Check{Name: CheckIdentity, Status: Skip,
@@ -59,15 +59,4 @@ var rejectsEveryRequest = map[diagnose.Code]string{
 	diagnose.CredentialsExpired: "the AWS credentials have expired",
 	diagnose.CredentialsInvalid: "the AWS credentials were rejected",
 	diagnose.ClockSkewed:        "this machine's clock is too far off for any signed request",
-}
-
-// checkSummary is a diagnosis's summary as a check's detail says it:
-// without the operation (the evidence names it) and without the code (the
-// check carries it, and the report prints it once).
-func checkSummary(d *diagnose.Diagnosis) string {
-	s := strings.TrimSuffix(d.Summary(), " ["+string(d.Code)+"]")
-	if d.Operation != "" {
-		s = strings.TrimPrefix(s, d.Operation+": ")
-	}
-	return s
 }

@@ -64,7 +64,7 @@ func CheckList(ctx context.Context, c ListAPI, rep *Report, bucket, prefix strin
 			chk.Detail = fmt.Sprintf("ListObjectsV2 of %s denied: skipping the files already uploaded needs s3:ListBucket on arn:aws:s3:::%s", where, bucket)
 		case d != nil && !d.Transient():
 			chk.Status, chk.Code, chk.Remedy = Fail, d.Code, d.Remedy
-			chk.Detail = fmt.Sprintf("ListObjectsV2 of %s: %s", where, checkSummary(d))
+			chk.Detail = fmt.Sprintf("ListObjectsV2 of %s: %s", where, d.Problem())
 		default:
 			chk.Status = Warn
 			chk.Detail = fmt.Sprintf("ListObjectsV2 of %s proved nothing: %s", where, diagnose.Describe(err))
