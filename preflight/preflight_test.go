@@ -599,14 +599,27 @@ func TestManyPartsWithoutBucketKeyWarns(t *testing.T) {
 	}
 }
 
+// The rule that aborts incomplete uploads is named with its days; one day
+// is "1 day", not "1 days".
 func TestLifecycleAbortRuleReported(t *testing.T) {
-	f := newFake()
-	f.lifecycle = []s3types.LifecycleRule{{ID: aws.String("cleanup"), Status: s3types.ExpirationStatusEnabled,
-		Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String("backups/")},
-		AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(7)}}}
-	rep := runFake(t, f, opts(t, 20*size.MiB))
-	if c := check(t, rep, CheckLifecycle); !strings.Contains(c.Detail, "cleanup") || !strings.Contains(c.Detail, "7 days") {
-		t.Errorf("%+v", c)
+	tests := []struct {
+		id, prefix string
+		days       int32
+		want, not  string
+	}{
+		{"cleanup", "backups/", 7, "7 days", ""},
+		{"daily", "", 1, "1 day after", "1 days"},
+	}
+	for _, tt := range tests {
+		f := newFake()
+		f.lifecycle = []s3types.LifecycleRule{{ID: aws.String(tt.id), Status: s3types.ExpirationStatusEnabled,
+			Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String(tt.prefix)},
+			AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(tt.days)}}}
+		rep := runFake(t, f, opts(t, 20*size.MiB))
+		c := check(t, rep, CheckLifecycle)
+		if !strings.Contains(c.Detail, tt.id) || !strings.Contains(c.Detail, tt.want) || (tt.not != "" && strings.Contains(c.Detail, tt.not)) {
+			t.Errorf("%d days: %+v", tt.days, c)
+		}
 	}
 }
 
@@ -646,17 +659,5 @@ func TestProgrammerErrors(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), newFake().clients(), Options{}); err == nil {
 		t.Error("no error for missing bucket")
-	}
-}
-
-// One day is "1 day", not "1 days".
-func TestLifecycleOneDay(t *testing.T) {
-	f := newFake()
-	f.lifecycle = []s3types.LifecycleRule{{ID: aws.String("daily"), Status: s3types.ExpirationStatusEnabled,
-		Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String("")},
-		AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(1)}}}
-	rep := runFake(t, f, opts(t, 20*size.MiB))
-	if c := check(t, rep, CheckLifecycle); !strings.Contains(c.Detail, "1 day after") || strings.Contains(c.Detail, "1 days") {
-		t.Errorf("%+v", c)
 	}
 }
