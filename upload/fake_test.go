@@ -183,6 +183,9 @@ func (f *fakeS3) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ..
 }
 
 func (f *fakeS3) CreateMultipartUpload(ctx context.Context, in *s3.CreateMultipartUploadInput, optFns ...func(*s3.Options)) (*s3.CreateMultipartUploadOutput, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // as the SDK: a request on an ended context is not sent
+	}
 	f.record("CreateMultipartUpload")
 	f.mu.Lock()
 	defer f.mu.Unlock()

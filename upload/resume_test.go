@@ -325,3 +325,21 @@ func TestCancelWhileCreateAnswers(t *testing.T) {
 		}
 	}
 }
+
+// A context ended before the upload starts sends no CreateMultipartUpload:
+// waiting for S3's answer after a cancel (Outlive) must not make an upload
+// a Ctrl-C already refused.
+func TestCancelledBeforeCreateSendsNothing(t *testing.T) {
+	data := randomBytes(20 * size.MiB)
+	in, _ := fileInput(t, data)
+	f := newFake()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := New(f, Options{Concurrency: 2, Journals: journals(t)}).Upload(ctx, in)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want the cancel", err)
+	}
+	if n := countCalls(f.callList(), "CreateMultipartUpload"); n != 0 || len(f.uploads) != 0 {
+		t.Errorf("%d creates, %d uploads made after the cancel: %v", n, len(f.uploads), f.callList())
+	}
+}

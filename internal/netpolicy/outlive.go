@@ -14,7 +14,13 @@ import (
 // its id, so nothing can abort it. Given a little while longer the answer
 // arrives and the caller aborts (or keeps) what it made. grace bounds how
 // long a Ctrl-C waits for that answer on a network that gives none.
+//
+// A ctx already ended gives a context already ended: a request not yet
+// sent is not sent.
 func Outlive(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	if ctx.Err() != nil {
+		return context.WithCancel(ctx)
+	}
 	octx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, func() {
 		t := time.AfterFunc(grace, cancel)

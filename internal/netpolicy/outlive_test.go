@@ -15,6 +15,7 @@ func TestOutlive(t *testing.T) {
 	cases := []struct {
 		name         string
 		cancelParent bool
+		cancelFirst  bool // the parent ended before Outlive was called
 		cancelOwn    bool
 		aliveAfter   time.Duration // still alive this long after the event
 		doneBy       time.Duration // ended by then (0: never, within the test)
@@ -22,11 +23,15 @@ func TestOutlive(t *testing.T) {
 		{name: "parent lives", aliveAfter: 3 * grace},
 		{name: "parent cancelled", cancelParent: true, aliveAfter: grace / 3, doneBy: 10 * grace},
 		{name: "own cancel", cancelOwn: true, doneBy: grace / 3},
+		{name: "parent already ended", cancelFirst: true, doneBy: grace / 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			parent, cancelParent := context.WithCancel(context.WithValue(context.Background(), outliveKey{}, "v"))
 			defer cancelParent()
+			if tc.cancelFirst {
+				cancelParent()
+			}
 			ctx, cancel := Outlive(parent, grace)
 			defer cancel()
 			if ctx.Value(outliveKey{}) != "v" {
