@@ -51,8 +51,8 @@ func (s *setFlags) skipMode() (tree.SkipMode, error) {
 // such, not as a count of arguments.
 func (s *setFlags) spacedValue(cmd *cobra.Command, args []string) error {
 	f := cmd.Flags().Lookup("skip-existing")
-	if f == nil || !f.Changed || s.skipExisting != f.NoOptDefVal {
-		return nil
+	if f == nil || !f.Changed || s.skipExisting != f.NoOptDefVal || len(args) == 2 {
+		return nil // two arguments: a directory named content or sync is just that
 	}
 	for _, a := range args {
 		if a == "content" || a == "sync" {

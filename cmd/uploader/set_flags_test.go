@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -21,6 +24,25 @@ func TestSkipExistingSpacedValue(t *testing.T) {
 		var ue *usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--skip-existing=") || strings.Contains(err.Error(), "got 3") {
 			t.Errorf("%q: %v, want a usage error naming --skip-existing=VALUE", args, err)
+		}
+	}
+	// With two arguments the word is the directory: a set of ./content.
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"content", "sync"} {
+		if err := os.Mkdir(name, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		root := newRootCmd()
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs([]string{"cp", name, "s3://my-bucket/p/", "--recursive", "--skip-existing", "--dryrun"})
+		if err := root.Execute(); err != nil {
+			t.Errorf("a directory named %s: %v, want the set's dry run", name, err)
 		}
 	}
 }
