@@ -32,10 +32,15 @@ type setJob struct {
 // target is a key's s3:// URL.
 func (j *setJob) url(key string) string { return "s3://" + j.target.Bucket + "/" + key }
 
+// planOptions are what every file's plan is made with.
+func (j *setJob) planOptions() upload.PlanOptions {
+	return upload.PlanOptions{Threshold: j.opts.Threshold, PartSize: j.opts.PartSize}
+}
+
 // plan is a file's plan; an error is a usage error (the part size cannot
 // fit it), decided before any request.
 func (j *setJob) plan(e tree.Entry) (upload.Plan, error) {
-	p, err := upload.MakePlan(e.Size, upload.PlanOptions{Threshold: j.opts.Threshold, PartSize: j.opts.PartSize})
+	p, err := upload.MakePlan(e.Size, j.planOptions())
 	if err != nil {
 		return p, usagef(fmt.Errorf("%s: %v", e.Path, err))
 	}

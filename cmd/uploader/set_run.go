@@ -108,7 +108,7 @@ func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) (
 func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosis, error) {
 	big := r.totals.Largest
 	po, _ := checkOptions(cfg, r.job.target.Bucket, r.job.target.Key, "", upload.Plan{}, r.job.input, r.job.opts).
-		ForLargest(big.Path, r.job.target.Key+big.Rel, big.Size, upload.PlanOptions{Threshold: r.job.opts.Threshold, PartSize: r.job.opts.PartSize}) // the plan was checked by newSetRun
+		ForLargest(big.Path, r.job.target.Key+big.Rel, big.Size, r.job.planOptions()) // the plan was checked by newSetRun
 	var emit func(any)
 	if r.rep.events != nil {
 		emit = r.rep.events.emit
