@@ -39,14 +39,9 @@ type canaryResult struct {
 	cleanup *Check // the abort failed: a row of its own after the canary's
 }
 
-// abortTimeout bounds the abort of the canary upload; cancelledAbortTimeout
-// bounds it when the caller has cancelled (a Ctrl-C): still tried, so
-// nothing is left behind, but not waited on for long. It also bounds the
-// wait for S3's answer to the canary's create after a cancel.
-const (
-	abortTimeout          = 30 * time.Second
-	cancelledAbortTimeout = 5 * time.Second
-)
+// createGrace bounds the wait for S3's answer to the canary's create after
+// a cancel (its abort then takes up to netpolicy.CancelledCleanupTimeout).
+const createGrace = 5 * time.Second
 
 // maxKeyLen is S3's limit on an object key, in bytes of UTF-8.
 const maxKeyLen = 1024
@@ -155,7 +150,7 @@ func (r *run) doCanary(ctx context.Context) Check {
 // lets the canary abort it (the caller does, cancelled or not).
 func (r *run) create(ctx context.Context, in *s3.CreateMultipartUploadInput) (*s3.CreateMultipartUploadOutput, error) {
 	r.spend()
-	cctx, cancel := netpolicy.Outlive(ctx, cancelledAbortTimeout)
+	cctx, cancel := netpolicy.Outlive(ctx, createGrace)
 	defer cancel()
 	return r.c.S3.CreateMultipartUpload(cctx, in, r.s3Opts()...)
 }
@@ -190,11 +185,7 @@ func headerList(in *s3.CreateMultipartUploadInput) string {
 // abort ends the canary upload even when ctx is cancelled: a forgotten
 // upload is billed until a lifecycle rule or someone removes it.
 func (r *run) abort(ctx context.Context, uploadID string) {
-	timeout := abortTimeout
-	if ctx.Err() != nil {
-		timeout = cancelledAbortTimeout
-	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	actx, cancel := netpolicy.Cleanup(ctx)
 	defer cancel()
 	r.requests++ // never skipped for the budget: Run keeps room for it
 	_, err := r.c.S3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -45,7 +46,8 @@ type fakeS3 struct {
 
 	failPart    func(n int32) error // nil: succeed
 	failAbort   error
-	abortCtxErr error // the abort context's state when abort ran
+	abortCtxErr error         // the abort context's state when abort ran
+	abortLeft   time.Duration // the time its deadline left it (0: none)
 	aborted     bool
 	sse         map[string]*s3.CreateMultipartUploadInput
 }
@@ -258,6 +260,9 @@ func (f *fakeS3) AbortMultipartUpload(ctx context.Context, in *s3.AbortMultipart
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.aborted, f.abortCtxErr = true, ctx.Err()
+	if dl, ok := ctx.Deadline(); ok {
+		f.abortLeft = time.Until(dl)
+	}
 	if f.failAbort != nil {
 		return nil, f.failAbort
 	}

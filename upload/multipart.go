@@ -321,20 +321,16 @@ func (m *multipartUpload) finish(ctx context.Context, err error) *Error {
 	return uerr
 }
 
-// abortTimeout bounds the abort of a failed upload, which runs on a context
-// detached from the (possibly cancelled) upload's. createGrace bounds the
-// wait for S3's answer to CreateMultipartUpload after a cancel (a second
-// Ctrl-C): the upload it made is then journaled or aborted, not orphaned.
-const (
-	abortTimeout = 30 * time.Second
-	createGrace  = 5 * time.Second
-)
+// createGrace bounds the wait for S3's answer to CreateMultipartUpload
+// after a cancel (a second Ctrl-C): the upload it made is then journaled
+// or aborted, not orphaned.
+const createGrace = 5 * time.Second
 
 // abort removes the multipart upload uploadID of this key (this upload's,
-// or one a journal named), even when ctx is cancelled (on a detached
-// context, bounded by abortTimeout).
+// or one a journal named), even when ctx is cancelled (netpolicy.Cleanup:
+// 30 s, or 5 s once ctx has ended).
 func (m *multipartUpload) abort(ctx context.Context, uploadID string) error {
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	actx, cancel := netpolicy.Cleanup(ctx)
 	defer cancel()
 	if err := sendAbort(actx, m.client, m.req.in.Bucket, m.req.in.Key, uploadID, m.wire.abortCall()...); err != nil {
 		return fmt.Errorf("aborting multipart upload %s: %w", uploadID, err)
