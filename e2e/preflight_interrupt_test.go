@@ -1,12 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/uploader-dev/uploader/internal/size"
 	"github.com/uploader-dev/uploader/internal/teststack"
@@ -52,6 +54,12 @@ func TestJSONResultLastWhenInterruptedInPreflight(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src, sum := makeFile(t, 20*size.MiB)
 			key := uniqueKey(t, "obj.bin")
+			// A regression would leave KEY.uploader-preflight-* behind, and
+			// the later preflight tests, which look for '.uploader-preflight-'
+			// in the whole bucket, would fail too: abort whatever starts
+			// with the key once this test has judged it (noUploadsLeft runs
+			// in the body, before this).
+			t.Cleanup(func() { abortUploadsUnder(t, key) })
 			args := []string{"cp", src, target(key), "--sse", "aws:kms", "--sse-kms-key-id", stack.KeyARN, "--json"}
 			stack.ResetCounts()
 			stack.SetFaults(tc.faults)
@@ -83,5 +91,20 @@ func TestJSONResultLastWhenInterruptedInPreflight(t *testing.T) {
 			}
 			noUploadsLeft(t, key)
 		})
+	}
+}
+
+// abortUploadsUnder aborts every unfinished upload whose key starts with
+// prefix: a cleanup, so one test's leftovers fail only that test.
+func abortUploadsUnder(t *testing.T, prefix string) {
+	t.Helper()
+	c := adminS3(t)
+	for _, up := range listUploads(t) {
+		if !strings.HasPrefix(aws.ToString(up.Key), prefix) {
+			continue
+		}
+		if _, err := c.AbortMultipartUpload(context.Background(), &s3.AbortMultipartUploadInput{Bucket: aws.String(stack.Bucket), Key: up.Key, UploadId: up.UploadId}); err != nil {
+			t.Errorf("cleanup: aborting %s (%s): %v", aws.ToString(up.Key), aws.ToString(up.UploadId), err)
+		}
 	}
 }
