@@ -68,6 +68,9 @@ func Example_fromAWSConfig() {
 	if rep.Failed() {
 		log.Fatalf("preflight failed; to do:\n%s", rep.RemedyText()) // each remedy once
 	}
+	if rep.Inconclusive() { // no answer: nothing proved, as the CLI's exit 5
+		log.Fatalf("preflight inconclusive: %s", rep.Reason)
+	}
 
 	// The preflight's findings feed the diagnosis of a failure.
 	diag := rep.Diagnostics()

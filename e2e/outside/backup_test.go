@@ -44,7 +44,7 @@ func backupJob(t *testing.T, dir, tarDir, prefix string, journals *upload.Journa
 	if err == nil {
 		err = preflight.CheckList(ctx, s3c, &rep, stack.Bucket, prefix)
 	}
-	if err != nil || rep.Failed() {
+	if err != nil || rep.Failed() || rep.Inconclusive() {
 		t.Fatalf("preflight: %v, verdict %s:\n%s", err, rep.Verdict, rep.RemedyText())
 	}
 	diag := rep.Diagnostics()

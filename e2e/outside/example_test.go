@@ -51,7 +51,7 @@ func Example_fromAWSConfig() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if rep.Failed() {
+	if rep.Failed() || rep.Inconclusive() { // inconclusive: no answer, nothing proved
 		for _, c := range rep.Checks {
 			fmt.Println(c.Status, c.Name, c.Code, c.Detail, c.Remedy)
 		}
