@@ -350,8 +350,6 @@ func (l objectListener) BytesSent(n int64) {
 	}
 }
 
-func (l objectListener) PartDone(p upload.PartInfo) { l.listeners.PartDone(p) }
-
 func (l objectListener) Retrying(r upload.RetryInfo) {
 	l.listeners.Retrying(r)
 	if l.events != nil {
