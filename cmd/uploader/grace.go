@@ -18,8 +18,8 @@ import (
 //     stopped answering): cancelled;
 //   - SIGINT: at most graceBoundINT in all, which a part on a slow link
 //     (a 16 MiB part at 1 MiB/s) fits in;
-//   - SIGTERM: at most graceBoundTERM, under the 10 s after which docker
-//     and systemd's default send SIGKILL.
+//   - SIGTERM: at most graceBoundTERM, under the 10 s after which `docker
+//     stop` sends SIGKILL by default (systemd waits 90 s).
 //
 // A second signal cancels at once.
 const (

@@ -107,6 +107,7 @@ func (in *interrupter) loop() {
 			in.mu.Unlock()
 			if !first {
 				in.cancel(&signalError{sig: sig, how: stoppedAtOnce})
+				tick = nil // stopped: no "still waiting" line after it
 				continue
 			}
 			close(in.Stop)
