@@ -3,7 +3,9 @@ package awsconfig
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"os"
 	"strings"
 	"testing"
 
@@ -45,21 +47,46 @@ func TestSDKLogLinesGoWhereTold(t *testing.T) {
 		if debug {
 			o.SDKLog = &log
 		}
-		cfg, err := Load(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := cfg.Logger.(sdkLogger); !ok {
-			t.Fatalf("the SDK logs through %T, not ours: its lines would reach stderr", cfg.Logger)
-		}
-		_, _ = S3(cfg, o.EndpointURL).PutObject(context.Background(), &s3.PutObjectInput{
-			Bucket: aws.String("b"), Key: aws.String("k"), Body: strings.NewReader("x"),
+		stderr := captureStderr(t, func() {
+			cfg, err := Load(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := cfg.Logger.(sdkLogger); !ok {
+				t.Errorf("the SDK logs through %T, not ours: its lines would reach stderr", cfg.Logger)
+			}
+			_, _ = S3(cfg, o.EndpointURL).PutObject(context.Background(), &s3.PutObjectInput{
+				Bucket: aws.String("b"), Key: aws.String("k"), Body: strings.NewReader("x"),
+			})
 		})
-		switch got := log.String(); {
-		case debug && !strings.Contains(got, "debug: sdk WARN: failed to discard"):
+		if stderr != "" {
+			t.Errorf("debug %v: the SDK wrote to stderr: %q", debug, stderr)
+		}
+		if got := log.String(); debug && !strings.Contains(got, "debug: sdk WARN: failed to discard") {
 			t.Errorf("with a log writer: %q, want the SDK's WARN marked as its own", got)
-		case !debug && got != "":
-			t.Errorf("without one: %q", got)
 		}
 	}
+}
+
+// captureStderr runs f with os.Stderr a pipe (the SDK's default logger
+// writes there) and returns what was written.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	out := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		out <- string(b)
+	}()
+	func() {
+		defer func() { os.Stderr = saved }()
+		f()
+	}()
+	w.Close()
+	return <-out
 }
