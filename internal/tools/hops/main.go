@@ -29,9 +29,11 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,35 +165,13 @@ func count(test string, verbose bool, w io.Writer) error {
 		}
 		return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
 	})
-	into := map[string]int{}
+	into, from := map[string]int{}, map[string]int{}
 	for _, h := range hops {
 		into[declFile[h.callee]]++
+		from[filepath.Base(h.pos.Filename)]++ // where the path is read
 	}
-	fmt.Fprintf(w, "%d hops on the path of %s, into %d files:", len(hops), test, len(into))
-	names := make([]string, 0, len(into))
-	for f := range into {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		fmt.Fprintf(w, " %s %d,", f, into[f])
-	}
-	fmt.Fprintln(w)
-	// Where the hops start: the files the path is read in.
-	from := map[string]int{}
-	for _, h := range hops {
-		from[filepath.Base(h.pos.Filename)]++
-	}
-	fmt.Fprintf(w, "from %d files:", len(from))
-	names = names[:0]
-	for f := range from {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		fmt.Fprintf(w, " %s %d,", f, from[f])
-	}
-	fmt.Fprintln(w)
+	printCounts(w, fmt.Sprintf("%d hops on the path of %s, into %d files:", len(hops), test, len(into)), into)
+	printCounts(w, fmt.Sprintf("from %d files:", len(from)), from)
 	if verbose {
 		for _, h := range hops {
 			fmt.Fprintf(w, "  %s:%d %s -> %s (%s)\n", filepath.Base(h.pos.Filename), h.pos.Line, short(h.caller), short(h.callee.FullName()), declFile[h.callee])
@@ -300,4 +280,14 @@ func load() (*token.FileSet, *types.Package, *types.Info, []*ast.File, error) {
 	info := &types.Info{Defs: map[*ast.Ident]types.Object{}, Uses: map[*ast.Ident]types.Object{}}
 	pkg, err := conf.Check(pkgPath, fset, files, info)
 	return fset, pkg, info, files, err
+}
+
+// printCounts prints header and then each file's count, in file order, on
+// one line.
+func printCounts(w io.Writer, header string, counts map[string]int) {
+	fmt.Fprint(w, header)
+	for _, f := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(w, " %s %d,", f, counts[f])
+	}
+	fmt.Fprintln(w)
 }
