@@ -35,7 +35,8 @@ help:
 	@echo "make lint         - staticcheck $(STATICCHECK_VERSION) on every package, $(OUTSIDE) and $(NETWORK) too (installed into .cache/bin on first use)"
 	@echo "make hops         - count the calls one upload makes from file to file in upload/ (issue 18's measure)"
 	@echo "make demo         - on the local AWS stack (about 20 s): 64 MiB uploaded and read back; a user without kms:Decrypt: preflight FAIL, the small-file WARN, the failure explained, the fix, the resume; stops the stack"
-	@echo "make bench        - performance benchmark (about 35 minutes with the defaults; not part of make test)"
+	@echo "make bench        - performance benchmark (about 45 minutes with the defaults; not part of make test)"
+	@echo "make bench-sets   - the directory-set benchmark alone (bench/sets.sh, about 3 minutes plus a minute once to make the trees)"
 	@echo "make clean        - remove bin/ and .demo/"
 	@echo "make help         - this list"
 

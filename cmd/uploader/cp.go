@@ -125,7 +125,7 @@ max_bandwidth) apply; flags override them.`),
 
 	f.BoolVar(&o.noProgress, "no-progress", false, "do not draw a progress bar")
 	f.BoolVar(&o.noPreflight, "no-preflight", false, "skip the permission checks before the upload")
-	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON events on stdout (preflight, start, progress, retry, result; with --recursive a summary last); see docs/json-events.md")
+	f.BoolVar(&o.json, "json", false, "write newline-delimited JSON events on stdout (preflight, start, progress, retry, network_wait, result; with --recursive a summary last); see docs/json-events.md")
 	f.BoolVar(&o.dryrun, "dryrun", false, "print what would be done (plan, target, checks) and send nothing")
 	o.set.addFlags(cmd)
 	return cmd, o
