@@ -2,7 +2,6 @@ package preflight
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	smithy "github.com/aws/smithy-go"
@@ -23,17 +22,11 @@ func evidence(op string, err error) string {
 // refused"), never as the SDK's whole chain.
 func evidenceOf(err error) string {
 	status, code, id := diagnose.HTTPStatus(err), diagnose.ErrorCode(err), diagnose.RequestID(err)
-	var parts []string
-	switch {
-	case status != 0 && code != "":
-		parts = append(parts, fmt.Sprintf("HTTP %d %s", status, code))
-	case status != 0:
-		parts = append(parts, diagnose.StatusOnly(status))
-	case code != "":
-		parts = append(parts, code)
-	default:
-		parts = append(parts, withoutOperation(err))
+	said := diagnose.StatusText(status, code)
+	if said == "" {
+		said = withoutOperation(err)
 	}
+	parts := []string{said}
 	if id != "" {
 		parts = append(parts, "request id "+id)
 	}

@@ -34,26 +34,28 @@ func where(d *Diagnosis) string {
 }
 
 func statusText(f facts) string {
-	switch {
-	case f.status != 0 && f.code != "":
-		return fmt.Sprintf("HTTP %d %s", f.status, f.code)
-	case f.status != 0:
-		return StatusOnly(f.status)
-	case f.code != "":
-		return f.code
+	if s := StatusText(f.status, f.code); s != "" {
+		return s
 	}
 	return "no response"
 }
 
-// StatusOnly says an answer that carried a status and no error code (no
-// body, or one the SDK could not read, as proxies and emulators send):
-// "HTTP 403 Forbidden, no error code".
-func StatusOnly(status int) string {
-	s := fmt.Sprintf("HTTP %d", status)
-	if t := http.StatusText(status); t != "" {
-		s += " " + t
+// StatusText says what an answer carried: "HTTP 403 AccessDenied"; with a
+// status and no error code (no body, or one the SDK could not read, as
+// proxies and emulators send) "HTTP 403 Forbidden, no error code"; the
+// code alone; "" when there was no answer.
+func StatusText(status int, code string) string {
+	switch {
+	case status != 0 && code != "":
+		return fmt.Sprintf("HTTP %d %s", status, code)
+	case status != 0:
+		s := fmt.Sprintf("HTTP %d", status)
+		if t := http.StatusText(status); t != "" {
+			s += " " + t
+		}
+		return s + ", no error code"
 	}
-	return s + ", no error code"
+	return code
 }
 
 func awsSays(f facts) string {
