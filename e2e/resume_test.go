@@ -274,19 +274,45 @@ func TestResumeConcurrentRunLocked(t *testing.T) {
 	for _, tt := range []struct {
 		name      string // in the key: it must not say "preflight"
 		preflight bool
-		delay     time.Duration // the first run's parts, held in the gate
 	}{
-		{"no-preflight", false, time.Second},
-		{"default", true, 2 * time.Second},
+		{"no-preflight", false},
+		{"default", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			src, sum := makeFile(t, 40*size.MiB)
 			key := uniqueKey(t, "obj.bin")
 			cleanupKey(t, key)
 			stack.ResetCounts()
-			stack.SetFaults(teststack.Faults{Delay: tt.delay})
+			// The first run's parts are held in the gate: its first four
+			// (of five, four at a time) for 6 s, and the fifth 6 s more if
+			// the second and third runs are still being judged then, when
+			// the hold is lifted. Both must start and reach the lock within
+			// that, on a loaded machine too: a first run that ended sooner
+			// fails on stillRunning below, as the test's timing.
+			stack.SetFaults(teststack.Faults{Delay: 6 * time.Second})
 			defer stack.SetFaults(teststack.Faults{})
 			first := startCLI(t, stack.Full, kmsCp(src, key)...)
+			firstDone := make(chan struct{})
+			var firstErr error
+			go func() { firstErr = first.cmd.Wait(); close(firstDone) }()
+			// Before startCLI's cleanup (cleanups run last first), which
+			// must not Wait a second time.
+			t.Cleanup(func() {
+				select {
+				case <-firstDone:
+				default:
+					first.cmd.Process.Kill()
+					<-firstDone
+				}
+			})
+			stillRunning := func(when string) {
+				t.Helper()
+				select {
+				case <-firstDone:
+					t.Fatalf("the first run ended (%v) before %s was judged: the test's timing, not the product: hold its parts longer\nstdout:\n%s\nstderr:\n%s", firstErr, when, first.stdout.String(), first.stderr.String())
+				default:
+				}
+			}
 			// The lock (with the pid) is taken before CreateMultipartUpload.
 			waitFor(t, time.Minute, "the first run's CreateMultipartUpload", func() bool {
 				return stack.Counts().Requests(stack.Full.Name, "CreateMultipartUpload") >= 1
@@ -295,13 +321,8 @@ func TestResumeConcurrentRunLocked(t *testing.T) {
 			// would show here (GetCallerIdentity, HeadBucket, the KMS calls,
 			// the canary).
 			others := func() int {
-				n := 0
-				for k, v := range stack.Counts().Calls {
-					if k.Op != "UploadPart" && k.Op != "CompleteMultipartUpload" {
-						n += v.Requests
-					}
-				}
-				return n
+				c := stack.Counts()
+				return totalRequests(c) - c.Op("UploadPart") - c.Op("CompleteMultipartUpload")
 			}
 			before := others()
 			args := kmsCp(src, key)
@@ -311,6 +332,7 @@ func TestResumeConcurrentRunLocked(t *testing.T) {
 			began := time.Now()
 			second := runCLI(t, stack.Full, args...)
 			took := time.Since(began)
+			stillRunning("the second run")
 			if second.Code != 1 {
 				t.Errorf("second run: exit %d, want 1: %s", second.Code, second)
 			}
@@ -334,6 +356,7 @@ func TestResumeConcurrentRunLocked(t *testing.T) {
 			// The same command again while the first still runs, as a user
 			// retries it: the same refusal, word for word.
 			third := runCLI(t, stack.Full, args...)
+			stillRunning("the third run")
 			if third.Code != second.Code || lastLine(third.Stderr) != lastLine(second.Stderr) {
 				t.Errorf("third run: exit %d, last line %q; want the second's, exit %d, %q", third.Code, lastLine(third.Stderr), second.Code, lastLine(second.Stderr))
 			}
@@ -346,8 +369,9 @@ func TestResumeConcurrentRunLocked(t *testing.T) {
 				}
 			}
 			stack.SetFaults(teststack.Faults{})
-			if r := first.wait(t); r.Code != 0 {
-				t.Fatalf("first run: exit %d, want 0: %s", r.Code, r)
+			<-firstDone
+			if firstErr != nil {
+				t.Fatalf("first run: %v, want exit 0\nstdout:\n%s\nstderr:\n%s", firstErr, first.stdout.String(), first.stderr.String())
 			}
 			if got, _ := objectSHA256(t, key); got != sum {
 				t.Errorf("object SHA-256 %s, source %s", got, sum)
