@@ -88,7 +88,11 @@ func runCp(cmd *cobra.Command, g *globalOptions, o *cpOptions, src, dst string) 
 	g.infof("%s\n", describePlan(job))
 	rep.start = time.Now() // the rate is the upload's, not the preflight's
 	u := upload.New(client, job.opts)
-	intr.watch(u.InFlight)
+	var clearBar func()
+	if bar != nil {
+		clearBar = bar.clear
+	}
+	intr.watch(u.InFlight, clearBar)
 	release() // the engine takes the lock again at once
 	res, err := uploadOne(ctx, u, job, intr)
 	speakDiagnosis(err)

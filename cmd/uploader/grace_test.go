@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -77,5 +79,21 @@ func TestGraceSaysWhatItWaitsFor(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("status %q lacks %q", s, want)
 		}
+	}
+}
+
+// The interrupter's lines (the grace's opening, each "still waiting")
+// blank the progress bar first, as the network-wait lines do: else each
+// leaves a stale bar above it, every 5 s.
+func TestInterrupterLinesClearTheBar(t *testing.T) {
+	var said []string
+	in := newInterrupter(context.Background(), func(msg string) { said = append(said, "line: "+msg) })
+	defer in.close()
+	in.say("before the upload")
+	in.watch(nil, func() { said = append(said, "clear") })
+	in.say("waiting for 2 parts")
+	want := []string{"line: before the upload", "clear", "line: waiting for 2 parts"}
+	if !slices.Equal(said, want) {
+		t.Errorf("said %q, want %q", said, want)
 	}
 }

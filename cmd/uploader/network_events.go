@@ -53,9 +53,7 @@ func (b *barListener) WaitingForNetwork(w upload.NetworkWait) {
 	if !b.waits.due(time.Now()) {
 		return
 	}
-	if b.bar != nil {
-		_ = b.bar.Clear()
-	}
+	b.clear()
 	fmt.Fprintln(b.w, waitLine(w))
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -17,9 +18,11 @@ import (
 // draws a spinner with bytes and rate).
 type barListener struct {
 	upload.NopListener
-	w     io.Writer
-	desc  string
-	bar   *progressbar.ProgressBar
+	w    io.Writer
+	desc string
+	// bar is made by Started, on the engine's goroutine, and cleared from
+	// the interrupter's (clear).
+	bar   atomic.Pointer[progressbar.ProgressBar]
 	waits waitLines
 }
 
@@ -28,7 +31,7 @@ func newBarListener(w io.Writer, desc string) *barListener {
 }
 
 func (b *barListener) Started(s upload.StartInfo) {
-	if b.bar != nil {
+	if b.bar.Load() != nil {
 		return
 	}
 	// This run's bytes: what an earlier run uploaded is not sent again, and
@@ -37,8 +40,8 @@ func (b *barListener) Started(s upload.StartInfo) {
 	if total > 0 && s.Resumed < total {
 		total -= s.Resumed
 	}
-	b.bar = progressbar.NewOptions64(total, append(barOptions(b.w, b.desc),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }))...)
+	b.bar.Store(progressbar.NewOptions64(total, append(barOptions(b.w, b.desc),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(b.w) }))...))
 }
 
 // barOptions are the look of every progress bar: bytes in IEC units, rate
@@ -59,24 +62,31 @@ func barOptions(w io.Writer, desc string) []progressbar.Option {
 }
 
 func (b *barListener) BytesSent(n int64) {
-	if b.bar == nil {
-		return
+	if bar := b.bar.Load(); bar != nil {
+		// The engine reports each byte once; progressbar also refuses to
+		// pass its maximum.
+		_ = bar.Add64(n)
 	}
-	// The engine reports each byte once; progressbar also refuses to pass
-	// its maximum.
-	_ = b.bar.Add64(n)
+}
+
+// clear blanks the bar's line, for a line printed above it.
+func (b *barListener) clear() {
+	if bar := b.bar.Load(); bar != nil {
+		_ = bar.Clear()
+	}
 }
 
 // finish ends the bar's line so later messages start on their own line.
 func (b *barListener) finish(ok bool) {
-	if b.bar == nil {
+	bar := b.bar.Load()
+	if bar == nil {
 		return
 	}
 	if ok {
-		_ = b.bar.Finish()
+		_ = bar.Finish()
 		return
 	}
-	_ = b.bar.Exit()
+	_ = bar.Exit()
 	fmt.Fprintln(b.w)
 }
 

@@ -135,7 +135,7 @@ func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) e
 	opts := r.job.opts
 	opts.Listener, opts.Diagnostics = ls, diag
 	u := upload.New(client, opts)
-	r.intr.watch(u.InFlight)
+	r.intr.watch(u.InFlight, r.rep.clear) // the bar's, set above when there is one
 
 	to := tree.Options{
 		Root: r.job.abs, Bucket: r.job.target.Bucket, Prefix: r.job.target.Key, Walk: r.job.walk,

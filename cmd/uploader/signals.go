@@ -54,8 +54,10 @@ type interrupter struct {
 	// tell says what is happening (a line on stderr, above the bar); nil
 	// says nothing.
 	tell func(string)
-	// inFlight reports the uploader's requests on the wire (watch).
+	// inFlight reports the uploader's requests on the wire, and clearBar
+	// blanks the progress bar (watch).
 	inFlight func() upload.InFlight
+	clearBar func()
 	grace    *grace // set by the first signal
 }
 
@@ -71,10 +73,11 @@ func newInterrupter(parent context.Context, tell func(string)) *interrupter {
 }
 
 // watch tells the interrupter what the uploader has on the wire, so that
-// the grace waits for it and says what it waits for.
-func (in *interrupter) watch(f func() upload.InFlight) {
+// the grace waits for it and says what it waits for; clearBar (nil without
+// one) blanks the progress bar before each of its lines.
+func (in *interrupter) watch(f func() upload.InFlight, clearBar func()) {
 	in.mu.Lock()
-	in.inFlight = f
+	in.inFlight, in.clearBar = f, clearBar
 	in.mu.Unlock()
 }
 
@@ -89,9 +92,16 @@ func (in *interrupter) flight() upload.InFlight {
 }
 
 func (in *interrupter) say(msg string) {
-	if in.tell != nil {
-		in.tell(msg)
+	if in.tell == nil {
+		return
 	}
+	in.mu.Lock()
+	clearBar := in.clearBar
+	in.mu.Unlock()
+	if clearBar != nil {
+		clearBar() // else each "still waiting" line leaves a stale bar above it
+	}
+	in.tell(msg)
 }
 
 func (in *interrupter) loop() {
