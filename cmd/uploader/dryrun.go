@@ -81,7 +81,7 @@ func printDryrun(g *globalOptions, o *cpOptions, job *cpJob) error {
 	if o.json {
 		var checks []string
 		if !o.noPreflight {
-			checks = preflightChecks(job)
+			checks = preflightChecks(job.input.SSE)
 		}
 		return json.NewEncoder(g.stdout).Encode(newPlanEvent(object{Source: job.src, Target: job.target.String()},
 			job.size, job.plan, job.input, job.opts, job.src != "-", checks))
@@ -98,17 +98,18 @@ func printDryrun(g *globalOptions, o *cpOptions, job *cpJob) error {
 	if o.noPreflight {
 		fmt.Fprintf(&b, "  preflight:    skipped (--no-preflight)\n")
 	} else {
-		fmt.Fprintf(&b, "  preflight:    %s\n", strings.Join(preflightChecks(job), ", "))
+		fmt.Fprintf(&b, "  preflight:    %s\n", strings.Join(preflightChecks(job.input.SSE), ", "))
 	}
 	fmt.Fprint(g.stdout, b.String())
 	return nil
 }
 
-// preflightChecks names the checks cp's preflight would run.
-func preflightChecks(job *cpJob) []string {
+// preflightChecks names the checks cp's preflight would run for an upload
+// with encryption sse.
+func preflightChecks(sse upload.SSE) []string {
 	checks := []string{preflight.CheckIdentity, preflight.CheckSource, preflight.CheckBucket, preflight.CheckRegion,
 		preflight.CheckEncryption, preflight.CheckLifecycle, preflight.CheckKey}
-	if job.input.SSE.IsKMS() || job.input.SSE.Mode == "" {
+	if sse.IsKMS() || sse.Mode == "" {
 		checks = append(checks, preflight.CheckRoundTrip)
 	}
 	return append(checks, preflight.CheckCanary, preflight.CheckReconcile)
@@ -128,9 +129,9 @@ func printSetDryrun(g *globalOptions, o *cpOptions, job *setJob) error {
 	defer out.Flush()
 	var checks []string
 	if !o.noPreflight {
-		checks = preflightChecks(&cpJob{input: job.input})
+		checks = preflightChecks(job.input.SSE)
 		if job.skip != tree.SkipNone {
-			checks = append(checks, "listing")
+			checks = append(checks, preflight.CheckListing)
 		}
 	}
 	enc := json.NewEncoder(out)

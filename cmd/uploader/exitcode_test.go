@@ -67,6 +67,26 @@ func TestUploadFateQuotesTheTarget(t *testing.T) {
 	}
 }
 
+// Why an aborted upload was not kept: stdin only for cp's own "-", never
+// for a set's file that happens to be named "-".
+func TestUploadFateSaysWhyAborted(t *testing.T) {
+	aborted := &upload.Error{UploadID: "U1", Aborted: true}
+	for _, tc := range []struct {
+		name string
+		r    *reporter
+		src  string
+		want string
+	}{
+		{"stdin", &reporter{}, "-", "stdin cannot be resumed"},
+		{"a set's file named -", &reporter{set: true}, "-", "it could not be resumed"},
+		{"--abort-on-failure", &reporter{set: true, abortOnFailure: true}, "-", "--abort-on-failure"},
+	} {
+		if got := tc.r.uploadFate(aborted, object{Source: tc.src, Target: "s3://b/k"}); !strings.Contains(got, "("+tc.want+")") {
+			t.Errorf("%s: %q, want it to say (%s)", tc.name, got, tc.want)
+		}
+	}
+}
+
 // The summary line never carries the SDK's chain: an interruption says
 // how the upload stopped, an SDK error what became of the request.
 func TestOneLine(t *testing.T) {

@@ -170,7 +170,7 @@ func (r *reporter) uploadFate(ue *upload.Error, obj object) string {
 	case ue.Aborted:
 		why := "it could not be resumed"
 		switch {
-		case obj.Source == "-":
+		case !r.set && obj.Source == "-": // a set's sources are paths under DIR
 			why = "stdin cannot be resumed"
 		case r.abortOnFailure:
 			why = "--abort-on-failure"
