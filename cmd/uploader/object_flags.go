@@ -5,6 +5,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,13 +36,16 @@ type objectFlags struct {
 }
 
 // cannedACLs are the ACLs an object upload takes (--acl).
-var cannedACLs = func() []string {
-	var out []string
-	for _, a := range types.ObjectCannedACL("").Values() {
-		out = append(out, string(a))
+var cannedACLs = enumNames(types.ObjectCannedACL("").Values())
+
+// enumNames are the values of an SDK enum (or our own) as strings.
+func enumNames[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
 	}
 	return out
-}()
+}
 
 func (o *objectFlags) addFlags(cmd *cobra.Command) {
 	o.sse.addFlags(cmd)
@@ -57,17 +61,9 @@ func (o *objectFlags) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.checksumAlgorithm, "checksum-algorithm", "CRC64NVME", "checksum of every part and of the object: CRC64NVME, CRC32, CRC32C, SHA256 or SHA1")
 	f.StringVar(&o.checksumCalculation, "checksum-calculation", "", "when_supported (checksums sent and verified) or when_required (none: for S3-compatible servers that reject checksum headers); default: AWS_REQUEST_CHECKSUM_CALCULATION or the profile's, else when_supported")
 
-	storageClasses := make([]string, 0)
-	for _, c := range types.StorageClass("").Values() {
-		storageClasses = append(storageClasses, string(c))
-	}
-	algorithms := make([]string, len(checksum.Algorithms))
-	for i, a := range checksum.Algorithms {
-		algorithms[i] = string(a)
-	}
-	completeValues(cmd, "storage-class", storageClasses...)
+	completeValues(cmd, "storage-class", enumNames(types.StorageClass("").Values())...)
 	completeValues(cmd, "acl", cannedACLs...)
-	completeValues(cmd, "checksum-algorithm", algorithms...)
+	completeValues(cmd, "checksum-algorithm", enumNames(checksum.Algorithms)...)
 	completeValues(cmd, "checksum-calculation", "when_supported", "when_required")
 	completeValues(cmd, "content-type", "application/octet-stream", "application/gzip", "application/x-tar", "application/zstd", "application/json", "text/plain")
 }
@@ -168,16 +164,9 @@ func (o *objectFlags) checkStorageClass() error {
 		return nil
 	}
 	classes := types.StorageClass("").Values()
-	up := types.StorageClass(strings.ToUpper(o.storageClass))
-	for _, c := range classes {
-		if c == up {
-			o.storageClass = string(up)
-			return nil
-		}
+	if up := types.StorageClass(strings.ToUpper(o.storageClass)); slices.Contains(classes, up) {
+		o.storageClass = string(up)
+		return nil
 	}
-	names := make([]string, len(classes))
-	for i, c := range classes {
-		names[i] = string(c)
-	}
-	return fmt.Errorf("--storage-class %q is not an S3 storage class: use one of %s", o.storageClass, strings.Join(names, ", "))
+	return fmt.Errorf("--storage-class %q is not an S3 storage class: use one of %s", o.storageClass, strings.Join(enumNames(classes), ", "))
 }
