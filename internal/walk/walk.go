@@ -60,8 +60,8 @@ type node struct {
 }
 
 // New starts a walk of root. The error is only for the root: missing, not
-// a directory (ErrNotDir), or unreadable. Problems below it are Broken or
-// Loop entries.
+// a directory (ErrNotDir), or unreadable. Problems below it are Broken,
+// Loop or UnreadableDir entries.
 func New(root string, o Options) (*Walker, error) {
 	fi, err := os.Stat(root)
 	if err != nil {
