@@ -80,6 +80,11 @@ func TestDemo(t *testing.T) {
 			t.Errorf("step %d shows no `$ uploader` command:\n%s", i+1, text[s[0]:end])
 		}
 	}
+	// Step 5 says it resumes: the same command adopts the upload step 4
+	// kept, rather than starting over.
+	if len(steps) == 5 && !strings.Contains(text[steps[4][0]:], "resuming upload ") {
+		t.Errorf("step 5 did not resume the upload step 4 kept:\n%s", text[steps[4][0]:])
+	}
 	if regexp.MustCompile(`STARTED[\s\S]*2010-11-10`).MatchString(text) {
 		t.Errorf("uploads list shows moto's fixed 2010 start time:\n%s", text)
 	}
