@@ -141,7 +141,7 @@ func Classify(err error, c Context) *Diagnosis {
 		ok = explainCredentials(d, err, true)
 	case clockSkew(f):
 		ok = explainClockSkew(d, f)
-	case invalidCodes[f.code]:
+	case credentialsRefused(f.code):
 		u := requestURL(err)
 		if u != nil {
 			d.Endpoint = u.Scheme + "://" + u.Host

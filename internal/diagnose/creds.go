@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+
+	"github.com/uploader-dev/uploader/internal/awshost"
 )
 
 // The SDK reports a failed credential lookup with fmt-wrapped errors and no
@@ -42,15 +44,20 @@ var expiredCodes = map[string]bool{
 	"TokenRefreshRequired": true, "TokenRefreshRequiredException": true,
 }
 
-// Codes with which a service rejects credentials it does not recognise or
-// whose signature is wrong: credentials_invalid (the unsigned-request ones,
-// MissingAuthenticationToken*, mean no credentials: credentials_missing).
+// Codes with which a service rejects credentials it does not recognise:
+// credentials_invalid, as are the codes of a refused signature
+// (awshost.SignatureRefused). The unsigned-request ones,
+// MissingAuthenticationToken*, mean no credentials: credentials_missing.
 var invalidCodes = map[string]bool{
 	"InvalidAccessKeyId": true, "InvalidClientTokenId": true,
-	"UnrecognizedClientException": true, "SignatureDoesNotMatch": true,
-	"InvalidToken": true, "MissingAuthenticationToken": true,
-	"MissingAuthenticationTokenException": true, "IncompleteSignature": true,
-	"IncompleteSignatureException": true, "InvalidSignatureException": true,
+	"UnrecognizedClientException": true, "InvalidToken": true,
+	"MissingAuthenticationToken": true, "MissingAuthenticationTokenException": true,
+}
+
+// credentialsRefused reports a code that says the credentials, or the
+// signature made with them, were refused.
+func credentialsRefused(code string) bool {
+	return invalidCodes[code] || awshost.SignatureRefused(code)
 }
 
 // expiredCredentialFailure reports a credential-chain failure caused by

@@ -77,3 +77,16 @@ func TestSignatureRejectedByEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// Every code that refuses the credentials or their signature is
+// credentials_invalid: the unrecognised-key codes and each of
+// awshost.SignatureRefused's, whichever list names it.
+func TestCredentialsRefusedCodes(t *testing.T) {
+	for _, code := range []string{"InvalidAccessKeyId", "InvalidClientTokenId", "UnrecognizedClientException", "InvalidToken",
+		"SignatureDoesNotMatch", "IncompleteSignature", "IncompleteSignatureException", "InvalidSignatureException"} {
+		d := Classify(sigErr("S3", "PutObject", "https://b.s3.us-east-1.amazonaws.com/k", code), Context{Operation: "PutObject"})
+		if d == nil || d.Code != CredentialsInvalid {
+			t.Errorf("%s: %+v, want credentials_invalid", code, d)
+		}
+	}
+}
