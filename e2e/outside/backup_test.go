@@ -1,6 +1,12 @@
 package outside
 
 import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +27,10 @@ import (
 // exported API only: count the tree, preflight once as its largest file
 // (plus the listing the skip rule reads), upload the set with excludes and
 // the sync rule, then a tar stream of another folder made by a command,
-// and map both results to one exit status, as the CLI ranks them.
-func backupJob(t *testing.T, dir, tarDir, prefix string, journals *upload.Journals) (tree.Summary, int) {
+// and map both results to one exit status, as the CLI ranks them. It
+// returns the tar upload's error too, for a caller that reads what the
+// command exited with (a *upload.CommandError).
+func backupJob(t *testing.T, dir, tarDir, prefix string, journals *upload.Journals) (tree.Summary, int, error) {
 	t.Helper()
 	ctx := testCtx(t)
 	cfg := awsConfig(stack.Full)
@@ -72,13 +80,67 @@ func backupJob(t *testing.T, dir, tarDir, prefix string, journals *upload.Journa
 
 	// A stream from a command: a tar that fails fails the upload, and
 	// nothing is stored.
-	body, err := upload.CommandOutput(exec.CommandContext(ctx, "tar", "-c", "-f", "-", "-C", tarDir, "."))
+	body, err := upload.CommandOutput(exec.CommandContext(ctx, "tar", tarArgs(tarDir)...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer body.Close()
 	_, err = u.Upload(ctx, upload.Input{Bucket: stack.Bucket, Key: prefix + "etc.tar", Body: body, Size: -1, SSE: kmsSSE()})
-	return sum, worst(code, exitStatus(err))
+	return sum, worst(code, exitStatus(err)), err
+}
+
+// tarArgs is the job's tar command line for tarDir (without "tar").
+func tarArgs(tarDir string) []string { return []string{"-c", "-f", "-", "-C", tarDir, "."} }
+
+// localTar runs the job's tar command here, outside the upload, and returns
+// its output's SHA-256 and its exit status (what the job's tar exited with
+// when tarDir is as it was for the job).
+func localTar(t *testing.T, tarDir string) (string, int) {
+	t.Helper()
+	h := sha256.New()
+	cmd := exec.Command("tar", tarArgs(tarDir)...)
+	cmd.Stdout = h
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return hex.EncodeToString(h.Sum(nil)), 0
+	case errors.As(err, &exit):
+		return hex.EncodeToString(h.Sum(nil)), exit.ExitCode()
+	}
+	t.Fatalf("tar: %v", err)
+	return "", -1
+}
+
+// storedTar downloads the tar at key and returns its regular files' contents
+// by name.
+func storedTar(t *testing.T, key string) map[string][]byte {
+	t.Helper()
+	c := s3Client(stack.Full, func(o *s3.Options) { o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired })
+	out, err := c.GetObject(testCtx(t), &s3.GetObjectInput{Bucket: aws.String(stack.Bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("GetObject %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	files := map[string][]byte{}
+	tr := tar.NewReader(out.Body)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatalf("%s: reading the tar: %v", key, err)
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatalf("%s: reading %s: %v", key, hdr.Name, err)
+		}
+		files[hdr.Name] = b
+	}
 }
 
 // exitStatus maps an upload's error to the CLI's exit codes.
@@ -120,7 +182,10 @@ func worst(a, b int) int {
 
 // 9. A backup set through package tree: the first night uploads what the
 // rules select, the second (nothing changed) sends nothing, the third
-// sends the file rewritten in place.
+// sends the file rewritten in place, the fourth's tar fails (its folder is
+// gone: the command's exit status reaches the job as a *upload.CommandError),
+// and the fifth, with the folder back with new content, is back to normal:
+// exit 0, a new etc.tar of the new content, the directory not sent again.
 func TestBackupJob(t *testing.T) {
 	needStack(t)
 	dir := t.TempDir()
@@ -139,7 +204,7 @@ func TestBackupJob(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sum, code := backupJob(t, dir, tarDir, prefix, journals)
+	sum, code, _ := backupJob(t, dir, tarDir, prefix, journals)
 	if code != 0 || sum.Count(tree.OK) != 4 || sum.Entries != 4 {
 		t.Fatalf("first night: exit %d, %+v", code, sum)
 	}
@@ -151,7 +216,7 @@ func TestBackupJob(t *testing.T) {
 	if !objectExists(t, prefix+"etc.tar") {
 		t.Error("the tar stream was not stored")
 	}
-	sum, code = backupJob(t, dir, tarDir, prefix, journals)
+	sum, code, _ = backupJob(t, dir, tarDir, prefix, journals)
 	if code != 0 || sum.Existing != 4 || sum.Count(tree.OK) != 0 {
 		t.Fatalf("second night: exit %d, %+v", code, sum)
 	}
@@ -160,12 +225,20 @@ func TestBackupJob(t *testing.T) {
 	if err := os.Chtimes(filepath.Join(dir, "notes.txt"), future, future); err != nil {
 		t.Fatal(err)
 	}
-	sum, code = backupJob(t, dir, tarDir, prefix, journals)
+	sum, code, _ = backupJob(t, dir, tarDir, prefix, journals)
 	if code != 0 || sum.Existing != 3 || sum.Count(tree.OK) != 1 {
 		t.Fatalf("third night: exit %d, %+v", code, sum)
 	}
 	if got := getObject(t, prefix+"notes.txt"); got.SHA256 != sums["notes.txt"] {
 		t.Errorf("notes.txt not sent again")
+	}
+	// The future mtime made the rewrite newer than the object it replaced;
+	// now that it is sent, set it back to the past, as a clock catching up
+	// would, or the sync rule sends it again every night for an hour (the
+	// file newer than its object), and no later night shows the set unchanged.
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "notes.txt"), past, past); err != nil {
+		t.Fatal(err)
 	}
 	// A night whose tar fails (its folder is gone): the job says so, and
 	// the stored tar of the night before is untouched.
@@ -173,11 +246,66 @@ func TestBackupJob(t *testing.T) {
 	if err := os.RemoveAll(tarDir); err != nil {
 		t.Fatal(err)
 	}
-	if _, code = backupJob(t, dir, tarDir, prefix, journals); code != 1 {
+	sum, code, tarErr := backupJob(t, dir, tarDir, prefix, journals)
+	if code != 1 {
 		t.Fatalf("night with a failing tar: exit %d, want 1 (the command's failure)", code)
+	}
+	if sum.Entries != 4 || sum.Existing != 4 || sum.Count(tree.OK) != 0 {
+		t.Errorf("night with a failing tar: the directory changed or was sent again: %+v", sum)
 	}
 	if got := getObject(t, prefix+"etc.tar").SHA256; got != before {
 		t.Error("a failing tar replaced the stored one")
+	}
+	// The error is the command's (docs/library.md): a *upload.CommandError
+	// naming the tar, with the exit status tar really exits with for a
+	// missing folder (run here the same way) and the end of its stderr.
+	_, tarStatus := localTar(t, tarDir)
+	if tarStatus == 0 {
+		t.Fatalf("tar of the removed %s exits 0 here: the night does not fail tar", tarDir)
+	}
+	var ce *upload.CommandError
+	var exit *exec.ExitError
+	switch {
+	case !errors.As(tarErr, &ce):
+		t.Errorf("night with a failing tar: error %v (%T), want a *upload.CommandError", tarErr, tarErr)
+	case !errors.As(ce.Err, &exit) || exit.ExitCode() != tarStatus:
+		t.Errorf("night with a failing tar: CommandError.Err = %v, want tar's exit status %d", ce.Err, tarStatus)
+	case !strings.Contains(ce.Command, "tar") || !strings.Contains(ce.Command, tarDir):
+		t.Errorf("night with a failing tar: CommandError.Command = %q, want the tar of %s", ce.Command, tarDir)
+	case !strings.Contains(ce.Stderr, tarDir):
+		t.Errorf("night with a failing tar: CommandError.Stderr = %q, want tar's complaint about %s", ce.Stderr, tarDir)
+	}
+
+	// The night after the folder is back (new content): the job is back to
+	// normal, stores the new tar, and sends nothing of the directory.
+	hosts := []byte("127.0.0.1 localhost\n10.0.0.7 backup.internal\n")
+	if err := os.MkdirAll(tarDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tarDir, "hosts"), hosts, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, code, tarErr = backupJob(t, dir, tarDir, prefix, journals)
+	if code != 0 || tarErr != nil {
+		t.Fatalf("night after the tar's folder is back: exit %d, tar: %v", code, tarErr)
+	}
+	if sum.Entries != 4 || sum.Existing != 4 || sum.Count(tree.OK) != 0 {
+		t.Errorf("night after the tar's folder is back: the directory changed or was sent again: %+v", sum)
+	}
+	after := getObject(t, prefix+"etc.tar").SHA256
+	if after == before {
+		t.Error("night after the tar's folder is back: etc.tar is still the one kept from before")
+	}
+	if want, status := localTar(t, tarDir); status != 0 || after != want {
+		t.Errorf("night after the tar's folder is back: stored etc.tar %s, a tar of the folder now %s (exit %d)", after, want, status)
+	}
+	if files := storedTar(t, prefix+"etc.tar"); len(files) != 1 || !bytes.Equal(files["./hosts"], hosts) {
+		t.Errorf("night after the tar's folder is back: etc.tar holds %d file(s), ./hosts %q, want only ./hosts %q", len(files), files["./hosts"], hosts)
+	}
+	for name, want := range sums {
+		if got := getObject(t, prefix+name); got.SHA256 != want {
+			t.Errorf("%s: stored %s, want %s", name, got.SHA256, want)
+		}
 	}
 	out, err := s3Client(stack.Full).ListObjectsV2(testCtx(t), &s3.ListObjectsV2Input{Bucket: aws.String(stack.Bucket), Prefix: aws.String(prefix)})
 	if err != nil {
