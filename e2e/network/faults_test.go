@@ -2,12 +2,15 @@ package network
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/uploader-dev/uploader/internal/journal"
 )
 
 // A third of the connections stall mid-body (the server side stops
@@ -118,11 +121,11 @@ func TestStallLongerThanWindow(t *testing.T) {
 
 // windowJourney runs one cp command (--json --no-preflight, a 5 s retry
 // window) three times through a slow link: cut starts a network fault once
-// a part is acknowledged, and the run must give up with exit 4 and code,
-// naming the retry window, its upload kept; the same command, the fault
-// still on, must say the same on the same upload and create none; after
-// fix, the same command must resume the kept upload and store the exact
-// object, leaving no upload.
+// the run has journaled a part, and the run must give up with exit 4 and
+// code, naming the retry window, its upload kept; the same command, the
+// fault still on, must say the same on the same upload and create none;
+// after fix, the same command must resume the kept upload and store the
+// exact object, leaving no upload.
 func windowJourney(t *testing.T, code string, cut, fix func()) {
 	t.Helper()
 	slowLink(t)
@@ -130,14 +133,15 @@ func windowJourney(t *testing.T, code string, cut, fix func()) {
 	k := key(t)
 	state := t.TempDir()
 	args := cpArgs(src, k, "--retry-window", "5s", "--json", "--no-preflight")
-	// The fault begins once a part is acknowledged, so that the last run
-	// has a part to resume from.
-	stack.ResetCounts()
+	// The fault begins once the run has journaled a part, so that the
+	// last run has a part to resume from. (Not once the gate counts a
+	// 200: it counts before the answer is flushed, and the cut could
+	// drop that answer before the client reads it.)
 	p := start(t, state, func(string) {}, args...)
-	acked := func() bool { return stack.Counts().Status(stack.Full.Name, "UploadPart", 200) >= 1 }
-	for deadline := time.Now().Add(time.Minute); !acked(); time.Sleep(20 * time.Millisecond) {
+	journaled := func() bool { r := journalOf(t, state, k); return r != nil && len(r.Parts) > 0 }
+	for deadline := time.Now().Add(time.Minute); !journaled(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("no part acknowledged within a minute")
+			t.Fatal("no part recorded in the run's journal within a minute")
 		}
 	}
 	down := time.Now()
@@ -146,7 +150,8 @@ func windowJourney(t *testing.T, code string, cut, fix func()) {
 	if r.Code != 4 || !strings.Contains(r.Stderr, "retry window") {
 		t.Fatalf("want exit 4 naming the retry window: %s", r)
 	}
-	if took := time.Since(down); took > 20*time.Second {
+	const giveUpBound = 20 * time.Second // the 5 s window, with room for a loaded machine
+	if took := time.Since(down); took > giveUpBound {
 		t.Errorf("gave up %s after the fault began, want about the 5 s window", took)
 	}
 	res := resultOf(t, r)
@@ -158,12 +163,18 @@ func windowJourney(t *testing.T, code string, cut, fix func()) {
 		t.Fatalf("run 1: want its upload %v kept, S3 holds %v: %s", res["upload_id"], ids, r)
 	}
 
-	// The same command while the fault lasts: the same words, the same
-	// upload, nothing new created.
+	// The same command while the fault lasts: the same words, within the
+	// same bound, on the same upload (it stays the one S3 holds and the
+	// journal names), nothing new created. Run 2's result names no upload
+	// (it stops at the resume's ListParts, before it has one to report);
+	// should it name one, it must be the kept one.
 	r2 := run(t, state, args...)
 	res2 := resultOf(t, r2)
 	if r2.Code != 4 || !strings.Contains(r2.Stderr, "retry window") {
 		t.Errorf("run 2, fault on: want exit 4 naming the retry window: %s", r2)
+	}
+	if r2.Took > giveUpBound {
+		t.Errorf("run 2 gave up after %s, want about the 5 s window", r2.Took)
 	}
 	if d, _ := res2["diagnosis"].(map[string]any); d["code"] != code {
 		t.Errorf("run 2, fault on: diagnosis %v, want %s: %s", res2["diagnosis"], code, r2)
@@ -176,6 +187,11 @@ func windowJourney(t *testing.T, code string, cut, fix func()) {
 	}
 	if again := uploadsFor(t, k); len(again) != 1 || again[0] != ids[0] {
 		t.Errorf("run 2: S3 holds %v for the key, want only the kept %s", again, ids[0])
+	}
+	if j := journalOf(t, state, k); j == nil {
+		t.Errorf("run 2: no journal left for the key, want the kept %s's", ids[0])
+	} else if j.UploadID != ids[0] {
+		t.Errorf("run 2: the journal names upload %s, want the kept %s", j.UploadID, ids[0])
 	}
 	if id, ok := res2["upload_id"]; ok && id != ids[0] {
 		t.Errorf("run 2 reports upload %v, want the kept %s", id, ids[0])
@@ -201,6 +217,24 @@ func windowJourney(t *testing.T, code string, cut, fix func()) {
 		t.Errorf("uploads left for the key after it completed: %v", left)
 	}
 	t.Logf("run 1 %s, run 2 %s, run 3 %s", r.Took.Round(time.Millisecond), r2.Took.Round(time.Millisecond), r3.Took.Round(time.Millisecond))
+}
+
+// journalOf is the journal of key in the state folder the runs are given
+// as XDG_STATE_HOME (its parts are those the run has read S3's answer
+// for), or nil while there is none that reads.
+func journalOf(t *testing.T, state, key string) *journal.Record {
+	t.Helper()
+	s, err := journal.Open(filepath.Join(state, "uploader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := s.List() // a journal being begun may not read yet
+	for _, r := range recs {
+		if r.Identity.Key == key {
+			return &r
+		}
+	}
+	return nil
 }
 
 // resultOf is the result event, the last stdout line of a --json run.
