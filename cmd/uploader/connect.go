@@ -33,13 +33,14 @@ func (o *cpOptions) loadConfig(intr *interrupter, g *globalOptions, opts *upload
 }
 
 // checkOptions describe one upload to the preflight: a file, a stream
-// (source "-"), or a set's largest file under its prefix. The canary sends
-// the upload's own requests, every header.
-func checkOptions(cfg aws.Config, bucket, key, source string, plan upload.Plan, input upload.Input, opts upload.Options) preflight.Options {
+// (source "-"), or a set's largest file under its prefix, for cp and the
+// preflight command alike. The canary sends the upload's own requests,
+// every header. runPreflight fills in the configuration's region.
+func checkOptions(bucket, key, source string, plan upload.Plan, input upload.Input, opts upload.Options) preflight.Options {
 	return preflight.Options{
 		Bucket: bucket, Key: key,
 		SSE: input.SSE, Plan: plan, Concurrency: opts.Concurrency,
-		Canary: true, Region: cfg.Region, Source: source,
+		Canary: true, Source: source,
 		Input: input, Checksum: opts.Checksum, NoChecksum: opts.NoChecksum,
 	}
 }

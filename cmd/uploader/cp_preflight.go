@@ -21,7 +21,7 @@ func cpPreflight(intr *interrupter, g *globalOptions, cfg aws.Config, job *cpJob
 	if job.src == "-" {
 		source = "-" // a stream: its parts are buffered, not read in place
 	}
-	po := checkOptions(cfg, job.target.Bucket, job.target.Key, source, job.plan, job.input, job.opts)
+	po := checkOptions(job.target.Bucket, job.target.Key, source, job.plan, job.input, job.opts)
 	var emit func(any)
 	if rep.events != nil {
 		emit = rep.events.emit

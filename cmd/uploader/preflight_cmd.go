@@ -142,11 +142,9 @@ func (o *preflightOptions) prepare(cmd *cobra.Command, target string) (preflight
 		return preflight.Options{}, err // a PlanError: exit 2
 	}
 	input.ContentType = o.contentTypeOf(u.Key)
-	return preflight.Options{
-		Bucket: u.Bucket, Key: u.Key, SSE: input.SSE, Plan: plan,
-		Concurrency: upload.DefaultConcurrency, Source: o.source, Canary: !o.noCanary,
-		Input: input, Checksum: alg, NoChecksum: noChecksum,
-	}, nil
+	po := checkOptions(u.Bucket, u.Key, o.source, plan, input, upload.Options{Concurrency: upload.DefaultConcurrency, Checksum: alg, NoChecksum: noChecksum})
+	po.Canary = !o.noCanary
+	return po, nil
 }
 
 func runPreflightCmd(cmd *cobra.Command, g *globalOptions, o *preflightOptions, target string) error {

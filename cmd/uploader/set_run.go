@@ -107,7 +107,7 @@ func newSetRun(g *globalOptions, o *cpOptions, job *setJob, intr *interrupter) (
 // that skips also proves its listing (s3:ListBucket).
 func (r *setRun) preflight(cfg aws.Config) (preflight.Report, *diagnose.Diagnosis, error) {
 	big := r.totals.Largest
-	po, _ := checkOptions(cfg, r.job.target.Bucket, r.job.target.Key, "", upload.Plan{}, r.job.input, r.job.opts).
+	po, _ := checkOptions(r.job.target.Bucket, r.job.target.Key, "", upload.Plan{}, r.job.input, r.job.opts).
 		ForLargest(big.Path, r.job.target.Key+big.Rel, big.Size, r.job.planOptions()) // the plan was checked by newSetRun
 	var emit func(any)
 	if r.rep.events != nil {
