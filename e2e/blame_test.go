@@ -92,7 +92,9 @@ func TestNoBlameWithoutProof(t *testing.T) {
 			// must say, the same one-line diagnosis on stderr, and the
 			// same diagnosis (code, operation, part, remedy) in its result.
 			says(2, r2.Stderr)
-			if l1, l2 := diagnosisLine(r.Stderr), diagnosisLine(r2.Stderr); l1 == "" || l2 != l1 {
+			// The first line saying "uploader: " is the diagnosis (it
+			// begins with it: the operation, the cause and the code).
+			if l1, l2 := lineWith(r.Stderr, "uploader: "), lineWith(r2.Stderr, "uploader: "); !strings.HasPrefix(l1, "uploader: ") || l2 != l1 {
 				t.Errorf("run 2 says %q, run 1 said %q", l2, l1)
 			}
 			d1, d2 := diagnosisOf(t, res), diagnosisOf(t, resultLine(t, r2))
@@ -108,16 +110,4 @@ func TestNoBlameWithoutProof(t *testing.T) {
 			j.succeed(t, first, key, sum)
 		})
 	}
-}
-
-// diagnosisLine is the one line a failed run says first on stderr, the one
-// beginning "uploader: " (the operation, the cause and the code); "" when
-// there is none.
-func diagnosisLine(stderr string) string {
-	for _, l := range strings.Split(stderr, "\n") {
-		if strings.HasPrefix(l, "uploader: ") {
-			return l
-		}
-	}
-	return ""
 }

@@ -31,8 +31,7 @@ func TestPlantedLockSymlinkRefused(t *testing.T) {
 	}
 	args := kmsCp(src, key, "--part-size", "5MiB", "--state-dir", dir)
 	r := runCLI(t, stack.Full, args...)
-	lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
-	last := lines[len(lines)-1]
+	last := lastLine(r.Stderr)
 	if r.Code != 1 || !strings.Contains(last, "refusing "+lockPath) || !strings.Contains(last, "symbolic link (to "+victim+")") || !strings.Contains(last, "rm ") {
 		t.Fatalf("want exit 1 and one line naming the link and the fix: %s", r)
 	}
