@@ -155,7 +155,9 @@ func (r *setRun) run(client upload.Client, s3c setS3, diag upload.Diagnostics) e
 	r.say("uploading %s (%s) from %s to %s, up to %d at a time\n", plural(int(r.totals.Files), "file"), size.Format(r.totals.Bytes), r.job.root, r.job.target, opts.Concurrency)
 	sum, err := tree.Run(r.intr.ctx, u, to)
 	if err != nil {
-		return usagef(err) // the root went away since it was counted
+		// The root went away since it was counted: a failure of the set,
+		// after its preflight line, so it ends with its summary (exit 1).
+		sum.Err = err
 	}
 	r.sum = sum
 	if r.bar != nil {

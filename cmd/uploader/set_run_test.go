@@ -153,3 +153,45 @@ func TestSetStopsAtPermanentFailure(t *testing.T) {
 		t.Errorf("stderr does not say where the set stopped:\n%s", stderr.String())
 	}
 }
+
+// A root removed between the count and the walk fails the set with its
+// summary last (exit 1), not a usage error after JSON was printed.
+func TestSetRootGoneEndsWithSummary(t *testing.T) {
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	dir := filepath.Join(t.TempDir(), "tree")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	g := &globalOptions{stdout: &stdout, stderr: &stderr}
+	cmd, o := cpCommand(g)
+	if err := cmd.ParseFlags([]string{"--recursive", "--json", "--no-preflight", "--state-dir", t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	job, err := o.prepareSet(cmd, g, dir, "s3://bucket/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	intr := newInterrupter(context.Background(), nil)
+	defer intr.close()
+	r, err := newSetRun(g, o, job, intr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	fake := &setFake{}
+	err = r.run(fake, fake, upload.Diagnostics{})
+	if code := exitCode(err); code != ExitFailed {
+		t.Fatalf("exit %d, want 1: %v\n%s", code, err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var last map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last["event"] != "summary" || last["exit_code"] != float64(1) {
+		t.Fatalf("last line %q, want the summary with exit_code 1 (%v)", lines[len(lines)-1], err)
+	}
+}
