@@ -52,6 +52,9 @@ func TestUploadsListAndAbortOlderThan(t *testing.T) {
 	if err := json.Unmarshal([]byte(l.Stdout), &doc); l.Code != 0 || err != nil {
 		t.Fatalf("uploads list --json: %v: %s", err, l)
 	}
+	if _, errs := checkUploadsList(l.Stdout); len(errs) > 0 { // the documented schema, on a real upload
+		t.Errorf("uploads list --json does not match docs/json-events.md: %v\n%s", errs, l.Stdout)
+	}
 	if len(doc.Uploads) != 1 || doc.Uploads[0].Key != key || doc.Uploads[0].UploadID != id || doc.Uploads[0].Source != src || doc.Uploads[0].Parts < 1 {
 		t.Errorf("uploads list --json = %+v, want upload %s of %s from %s with its journaled parts", doc.Uploads, id, key, src)
 	}
