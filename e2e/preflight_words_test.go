@@ -49,11 +49,18 @@ func TestPreflightWording(t *testing.T) {
 			}
 		}
 	})
-	t.Run("one argument", func(t *testing.T) {
-		for _, args := range [][]string{{"cp", "onlyone"}, {"preflight"}} {
-			r := runCLI(t, stack.Full, args...)
-			if r.Code != 2 || strings.Contains(r.Stderr, "1 arguments") || (args[0] == "cp" && !strings.Contains(r.Stderr, "got 1 argument:")) {
-				t.Errorf("%v: %s", args, r)
+	t.Run("argument counts", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			want string // the count, said in good English
+		}{
+			{[]string{"cp", "onlyone"}, "got 1 argument:"},
+			{[]string{"preflight"}, "got 0 arguments:"},
+			{[]string{"preflight", "s3://b/k", "extra"}, "got 2 arguments:"},
+		} {
+			r := runCLI(t, stack.Full, tc.args...)
+			if r.Code != 2 || strings.Contains(r.Stderr, "1 arguments") || !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("%v: %s, want exit 2 saying %q", tc.args, r, tc.want)
 			}
 		}
 	})
