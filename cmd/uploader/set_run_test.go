@@ -102,24 +102,9 @@ func TestSetStopsAtPermanentFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var stdout, stderr bytes.Buffer
-	g := &globalOptions{stdout: &stdout, stderr: &stderr}
-	cmd, o := cpCommand(g)
-	if err := cmd.ParseFlags([]string{"--recursive", "--json", "--no-preflight", "--concurrency", "2", "--state-dir", t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-	job, err := o.prepareSet(cmd, g, dir, "s3://bucket/p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	intr := newInterrupter(context.Background(), nil)
-	defer intr.close()
-	r, err := newSetRun(g, o, job, intr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, stdout, stderr := newTestSetRun(t, dir, "--concurrency", "2")
 	fake := &setFake{}
-	err = r.run(fake, fake, upload.Diagnostics{Principal: "arn:aws:iam::111122223333:user/u"})
+	err := r.run(fake, fake, upload.Diagnostics{Principal: "arn:aws:iam::111122223333:user/u"})
 
 	if code := exitCode(err); code != ExitDiagnosed {
 		t.Fatalf("exit %d, want 3: %v\n%s", code, err, stderr.String())
@@ -165,27 +150,12 @@ func TestSetRootGoneEndsWithSummary(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "a"), []byte("a"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr bytes.Buffer
-	g := &globalOptions{stdout: &stdout, stderr: &stderr}
-	cmd, o := cpCommand(g)
-	if err := cmd.ParseFlags([]string{"--recursive", "--json", "--no-preflight", "--state-dir", t.TempDir()}); err != nil {
-		t.Fatal(err)
-	}
-	job, err := o.prepareSet(cmd, g, dir, "s3://bucket/p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	intr := newInterrupter(context.Background(), nil)
-	defer intr.close()
-	r, err := newSetRun(g, o, job, intr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, stdout, stderr := newTestSetRun(t, dir)
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
 	fake := &setFake{}
-	err = r.run(fake, fake, upload.Diagnostics{})
+	err := r.run(fake, fake, upload.Diagnostics{})
 	if code := exitCode(err); code != ExitFailed {
 		t.Fatalf("exit %d, want 1: %v\n%s", code, err, stderr.String())
 	}
@@ -194,4 +164,28 @@ func TestSetRootGoneEndsWithSummary(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last["event"] != "summary" || last["exit_code"] != float64(1) {
 		t.Fatalf("last line %q, want the summary with exit_code 1 (%v)", lines[len(lines)-1], err)
 	}
+}
+
+// newTestSetRun prepares `cp --recursive --json --no-preflight DIR
+// s3://bucket/p` with more flags, as cp does, up to the run; stdout and
+// stderr are what it prints.
+func newTestSetRun(t *testing.T, dir string, flags ...string) (r *setRun, stdout, stderr *bytes.Buffer) {
+	t.Helper()
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	g := &globalOptions{stdout: stdout, stderr: stderr}
+	cmd, o := cpCommand(g)
+	if err := cmd.ParseFlags(append([]string{"--recursive", "--json", "--no-preflight", "--state-dir", t.TempDir()}, flags...)); err != nil {
+		t.Fatal(err)
+	}
+	job, err := o.prepareSet(cmd, g, dir, "s3://bucket/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	intr := newInterrupter(context.Background(), nil)
+	t.Cleanup(intr.close)
+	r, err = newSetRun(g, o, job, intr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, stdout, stderr
 }
