@@ -211,7 +211,7 @@ func rate(n int64, d time.Duration) int64 {
 // otherwise.
 func cpFailure(intr *interrupter, err error) error {
 	if sig := intr.signal(); sig != nil {
-		return &exitError{code: signalExit(sig), err: &interruptError{text: intr.interruptedText(), err: err}}
+		return &exitError{code: signalExit(sig), err: &interruptError{text: intr.interruptedText(err), err: err}}
 	}
 	// The same classifier as a set's files (tree's classes).
 	switch upload.Classify(err) {

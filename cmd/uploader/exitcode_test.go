@@ -110,21 +110,26 @@ func TestOneLine(t *testing.T) {
 
 // interruptedText follows how the upload was stopped.
 func TestInterruptedText(t *testing.T) {
+	stopped := &upload.Error{UploadID: "U1", Kept: true, Err: upload.ErrStopped}
+	stalled := &upload.Error{UploadID: "U1", Kept: true, Err: &upload.Diagnosis{Code: upload.EndpointStalled, Operation: "UploadPart", Part: 3, Parts: 12, Endpoint: "http://127.0.0.1:9", Service: "S3"}}
 	for _, tt := range []struct {
 		cause error
+		err   error // what the upload returned
 		want  string
 	}{
-		{nil, "interrupted by SIGINT: no new parts were started; the parts in flight finished"},
-		{&signalError{sig: os.Interrupt, how: stoppedAtOnce}, "interrupted by SIGINT: stopped at once (second SIGINT); the parts in flight were cancelled"},
-		{&signalError{sig: os.Interrupt, how: graceOver}, "interrupted by SIGINT: the parts in flight did not finish within 2m0s and were cancelled"},
-		{&signalError{sig: os.Interrupt, how: graceIdle}, "interrupted by SIGINT: the parts in flight made no progress for 10s and were cancelled"},
+		{nil, stopped, "interrupted by SIGINT: no new parts were started; the parts in flight finished"},
+		// The retry window closed during the grace: not "finished".
+		{nil, stalled, "interrupted by SIGINT: no new parts were started; the parts in flight failed: " + oneLine(stalled)},
+		{&signalError{sig: os.Interrupt, how: stoppedAtOnce}, stalled, "interrupted by SIGINT: stopped at once (second SIGINT); the parts in flight were cancelled"},
+		{&signalError{sig: os.Interrupt, how: graceOver}, stopped, "interrupted by SIGINT: the parts in flight did not finish within 2m0s and were cancelled"},
+		{&signalError{sig: os.Interrupt, how: graceIdle}, stopped, "interrupted by SIGINT: the parts in flight made no progress for 10s and were cancelled"},
 	} {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		if tt.cause != nil {
 			cancel(tt.cause)
 		}
 		in := &interrupter{ctx: ctx, first: os.Interrupt}
-		if got := in.interruptedText(); got != tt.want {
+		if got := in.interruptedText(tt.err); got != tt.want {
 			t.Errorf("%q, want %q", got, tt.want)
 		}
 		cancel(nil)

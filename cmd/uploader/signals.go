@@ -179,10 +179,12 @@ const (
 
 func (e *signalError) Error() string { return "interrupted by " + signalName(e.sig) }
 
-// interruptedText says how an upload ended after a signal, in the words
-// the first signal's message used: "interrupted by SIGINT: stopped at
-// once; the parts in flight were cancelled".
-func (in *interrupter) interruptedText() string {
+// interruptedText says how an upload that ended with err ended after a
+// signal, in the words the first signal's message used: "interrupted by
+// SIGINT: stopped at once; the parts in flight were cancelled". When the
+// signal cancelled nothing, the parts in flight finished, or failed of
+// their own (the retry window closed during the grace): err says which.
+func (in *interrupter) interruptedText(err error) string {
 	sig := in.signal()
 	if sig == nil {
 		return ""
@@ -193,6 +195,8 @@ func (in *interrupter) interruptedText() string {
 		cause = context.Cause(in.ctx)
 	}
 	switch {
+	case !errors.As(cause, &se) && err != nil && !errors.Is(err, upload.ErrStopped):
+		return fmt.Sprintf("interrupted by %s: no new parts were started; the parts in flight failed: %s", signalName(sig), oneLine(err))
 	case !errors.As(cause, &se):
 		return fmt.Sprintf("interrupted by %s: no new parts were started; the parts in flight finished", signalName(sig))
 	case se.how == stoppedAtOnce:
