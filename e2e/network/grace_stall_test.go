@@ -2,15 +2,12 @@ package network
 
 import (
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
-
-	"github.com/uploader-dev/uploader/internal/journal"
 )
 
 // graceIdle is cmd/uploader's graceIdleLimit: after the first Ctrl-C,
@@ -44,21 +41,8 @@ func TestCtrlCWhileLinkStalled(t *testing.T) {
 	// Stall once a part is in the run's journal (the run has read S3's
 	// answer for it), so the rerun has a part to resume from. (Not once
 	// the gate counts a 200: it counts before the answer reaches the
-	// client.) Read here, not through faults_test.go's journal helper,
-	// which is being reworked.
-	journaled := func() bool {
-		s, err := journal.Open(filepath.Join(state, "uploader"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs, _ := s.List() // a journal being begun may not read yet
-		for _, r := range recs {
-			if r.Identity.Key == k && len(r.Parts) > 0 {
-				return true
-			}
-		}
-		return false
-	}
+	// client.)
+	journaled := func() bool { r := journalOf(t, state, k); return r != nil && len(r.Parts) > 0 }
 	for deadline := time.Now().Add(time.Minute); !journaled(); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no part recorded in the run's journal within a minute; stderr:\n%s", p.stderr.String())
